@@ -1,0 +1,1 @@
+"""Official sanctions lists: parsers, bundled snapshots, catalog and refresh."""
