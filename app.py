@@ -1,0 +1,4 @@
+"""WSGI entry point: `gunicorn app:app`."""
+from compliance import create_app
+
+app = create_app()

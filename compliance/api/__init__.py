@@ -1,0 +1,1 @@
+"""The HTTP edge: blueprints; views parse, call the domain, and dump."""

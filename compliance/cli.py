@@ -1,0 +1,199 @@
+"""Command line: `python -m compliance lists [diff|refresh|import]`.
+
+Reads the same settings as the service (COMPLIANCE_* environment variables).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from compliance.config import ConfigError, Settings
+from compliance.lists import build_catalog, status_of
+from watchlists.catalog import BUNDLE_DIR, Catalog, CatalogError
+from watchlists.diff import ListDiff, diff_entities
+from watchlists.fetch import refresh
+from watchlists.lists import LISTS
+from watchlists.manifest import MANIFEST, import_files, read_manifest
+from watchlists.model import Entity, ListParseError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _catalog(settings: Settings) -> Catalog:
+    try:
+        return build_catalog(settings)
+    except CatalogError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+def main() -> None:
+    """Sanctions screening: lists, matching and audit."""
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+@click.pass_context
+def lists(ctx: click.Context, as_json: bool) -> None:
+    """Show the lists in force: publish date, age, staleness, counts, sha256."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings()
+    catalog = _catalog(settings)
+    try:
+        rows = [status_of(catalog.active(list_id), settings) for list_id in catalog.enabled]
+    except CatalogError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        keys = ("id", "name", "published", "age_days", "stale", "entities", "names", "sha256", "version")
+        click.echo(json.dumps([{k: getattr(r, k) for k in keys} for r in rows], indent=2))
+        return
+    table = [("ID", "NAME", "PUBLISHED", "AGE (DAYS)", "STALE", "ENTITIES", "NAMES", "SHA256")]
+    table += [
+        (r.id, r.name, r.published or "unknown", "" if r.age_days is None else str(r.age_days),
+         "STALE" if r.stale else "fresh", f"{r.entities:,}", f"{r.names:,}", r.sha256[:12])
+        for r in rows
+    ]
+    _print_table(table, right=(3, 5, 6))
+    stale = [r.id for r in rows if r.stale]
+    if stale:
+        click.echo(f"\n{len(stale)} of {len(rows)} lists are older than {settings.stale_after_days} days: "
+                   f"run `python -m compliance lists refresh` where the network allows.")
+
+
+def _print_table(rows: list[tuple[str, ...]], right: tuple[int, ...] = ()) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        click.echo("  ".join(cells).rstrip())
+
+
+@lists.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def lists_diff(old: str, new: str, as_json: bool) -> None:
+    """Entities added, removed and changed between two versions.
+
+    OLD and NEW are `LIST@VERSION` (a version prefix such as ofac_sdn@2021-03), a bare
+    LIST for the version in force, or a stored version directory.
+    """
+    catalog = _catalog(_settings())
+    try:
+        before, after = (catalog.load(_version(catalog, ref)) for ref in (old, new))
+    except (CatalogError, ListParseError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    result = diff_entities(before.entities, after.entities)
+    if as_json:
+        click.echo(json.dumps(_diff_json(before.meta.ref, after.meta.ref, result), indent=2, ensure_ascii=False))
+    else:
+        _print_diff(before.meta.ref, after.meta.ref, result)
+
+
+def _version(catalog: Catalog, ref: str):
+    path = Path(ref)
+    if path.is_dir() and (path / MANIFEST).is_file():
+        return read_manifest(path)
+    return catalog.resolve(ref)
+
+
+def _summary(e: Entity) -> dict:
+    return {"id": e.id, "name": e.name, "type": e.type.value, "programs": list(e.programs)}
+
+
+def _diff_json(old: str, new: str, d: ListDiff) -> dict:
+    return {
+        "old": old,
+        "new": new,
+        "counts": {"added": len(d.added), "removed": len(d.removed), "changed": len(d.changed),
+                   "unchanged": d.unchanged},
+        "added": [_summary(e) for e in d.added],
+        "removed": [_summary(e) for e in d.removed],
+        "changed": [
+            {"id": c.id, "name": c.name,
+             "fields": {f.field: {"removed": list(f.removed), "added": list(f.added)} for f in c.fields}}
+            for c in d.changed
+        ],
+    }
+
+
+def _print_diff(old: str, new: str, d: ListDiff) -> None:
+    click.echo(f"{old} -> {new}: {len(d.added):,} added, {len(d.removed):,} removed, "
+               f"{len(d.changed):,} changed, {d.unchanged:,} unchanged")
+    for title, items in (("Added", d.added), ("Removed", d.removed)):
+        if items:
+            click.echo(f"\n{title}:")
+            mark = "+" if title == "Added" else "-"
+            for e in items:
+                click.echo(f"  {mark} {e.id}  {e.name}  [{'; '.join(e.programs)}]")
+    if d.changed:
+        click.echo("\nChanged:")
+        for c in d.changed:
+            click.echo(f"  ~ {c.id}  {c.name}: {', '.join(f.field for f in c.fields)}")
+
+
+@lists.command("refresh")
+@click.option("--list", "list_ids", multiple=True, type=click.Choice(list(LISTS)),
+              help="Refresh only this list (repeatable). Default: every list in use.")
+@click.option("--url", help="Download from this address instead of the configured one (with one --list).")
+def lists_refresh(list_ids: tuple[str, ...], url: str | None) -> None:
+    """Download lists from their official sources and put new versions in force.
+
+    A version changes only after a complete download that parses in full and passes the
+    sanity checks; on any failure the version in force stays, and the exit code is 1.
+    """
+    settings = _settings()
+    catalog = _catalog(settings)
+    targets = list_ids or catalog.enabled
+    if url and len(targets) != 1:
+        raise click.UsageError("--url needs exactly one --list")
+    failed = 0
+    for list_id in targets:
+        outcome = refresh(catalog, LISTS[list_id], url or settings.refresh_urls[list_id], settings.fetch)
+        if outcome.status == "failed":
+            failed += 1
+            click.echo(f"{list_id}: FAILED: {outcome.error} (in force: {outcome.previous or 'nothing'})", err=True)
+        elif outcome.status == "unchanged":
+            click.echo(f"{list_id}: unchanged ({outcome.version}, sha256 {outcome.sha256[:12]})")
+        else:
+            click.echo(f"{list_id}: updated to {outcome.version} ({outcome.entities:,} entities, "
+                       f"{outcome.names:,} names, sha256 {outcome.sha256[:12]}); previous {outcome.previous}")
+    if failed:
+        sys.exit(1)
+
+
+@lists.command("import")
+@click.argument("list_id", type=click.Choice(list(LISTS)))
+@click.argument("primary", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--add", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="OFAC CSV add file.")
+@click.option("--alt", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="OFAC CSV alt file.")
+@click.option("--comments", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="OFAC CSV comments file.")
+@click.option("--source", required=True, help="Provenance: where the file came from.")
+@click.option("--published", type=click.DateTime(["%Y-%m-%d"]),
+              help="Publish date, for files that state none.")
+@click.option("--note", default="", help="How the publish date was established.")
+@click.option("--bundle", is_flag=True, help="Store into the bundled data (watchlists/data), not the instance.")
+def lists_import(list_id, primary, add, alt, comments, source, published, note, bundle) -> None:
+    """Parse a list file in full and store it as a new version (compressed, with manifest)."""
+    settings = _settings()
+    files = {"primary": primary, **{k: v for k, v in (("add", add), ("alt", alt), ("comments", comments)) if v}}
+    dest = BUNDLE_DIR if bundle else settings.list_store_dir
+    when: date | None = published.date() if published else None
+    try:
+        meta, result = import_files(LISTS[list_id], files, dest, source, when, note)
+    except ListParseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"stored {meta.ref}: {meta.entities:,} entities, {meta.names:,} names, "
+               f"{meta.issues} malformed records, sha256 {meta.sha256[:12]} in {meta.path}")
+    for issue in result.issues[:20]:
+        click.echo(f"  malformed: {issue.position}: {issue.message}", err=True)

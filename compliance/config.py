@@ -1,0 +1,95 @@
+"""Every setting with its default, read from `COMPLIANCE_*` environment variables.
+
+The service and the CLI read the same settings through `Settings.from_env()`; tests pass
+overrides explicitly. Nothing here is read at import time.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from watchlists.fetch import FetchPolicy
+from watchlists.lists import LISTS
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "COMPLIANCE_"
+
+
+class ConfigError(ValueError):
+    """A setting has a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # where the service keeps its state: refreshed lists, parse cache, later the database
+    instance_dir: Path = PROJECT_ROOT / "instance"
+    # list ids in use, comma-separated in the environment (default: all five)
+    lists: tuple[str, ...] = tuple(LISTS)
+    # list id -> version prefix to pin, e.g. "ofac_sdn=2021-03-10" (beats refresh and default)
+    list_versions: Mapping[str, str] = field(default_factory=dict)
+    # a list whose publish date is older than this many days is reported as stale
+    stale_after_days: int = 30
+    # cache parsed lists under instance/cache (off: always parse the files)
+    list_cache: bool = True
+    # official download address per list id (COMPLIANCE_REFRESH_URL_OFAC_SDN=...)
+    refresh_urls: Mapping[str, str] = field(default_factory=lambda: {k: s.url for k, s in LISTS.items()})
+    # download timeouts, retries, size cap and sanity checks for `lists refresh`
+    fetch: FetchPolicy = FetchPolicy()
+
+    @property
+    def list_store_dir(self) -> Path:
+        return self.instance_dir / "watchlists"
+
+    @property
+    def cache_dir(self) -> Path | None:
+        return self.instance_dir / "cache" if self.list_cache else None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from the environment, then explicit overrides (for tests)."""
+        env = os.environ if environ is None else environ
+        get = lambda name: env.get(PREFIX + name)  # noqa: E731
+        values: dict[str, Any] = {}
+        if get("INSTANCE_DIR"):
+            values["instance_dir"] = Path(get("INSTANCE_DIR")).resolve()
+        if get("LISTS"):
+            values["lists"] = tuple(x.strip() for x in get("LISTS").split(",") if x.strip())
+        if get("LIST_VERSIONS"):
+            values["list_versions"] = _pairs(get("LIST_VERSIONS"), "LIST_VERSIONS")
+        if get("STALE_AFTER_DAYS"):
+            values["stale_after_days"] = _number(int, get("STALE_AFTER_DAYS"), "STALE_AFTER_DAYS")
+        if get("LIST_CACHE"):
+            values["list_cache"] = get("LIST_CACHE").lower() not in ("0", "false", "no", "off")
+        values["refresh_urls"] = {k: get(f"REFRESH_URL_{k.upper()}") or s.url for k, s in LISTS.items()}
+        values["fetch"] = _fetch_policy(get)
+        settings = replace(cls(), **values)
+        return replace(settings, **overrides) if overrides else settings
+
+
+def _fetch_policy(get) -> FetchPolicy:
+    changes = {}
+    for f in fields(FetchPolicy):
+        raw = get(f"FETCH_{f.name.upper()}")
+        if raw:
+            changes[f.name] = _number(type(getattr(FetchPolicy, f.name)), raw, f"FETCH_{f.name.upper()}")
+    return replace(FetchPolicy(), **changes)
+
+
+def _pairs(raw: str, name: str) -> dict[str, str]:
+    pairs = {}
+    for item in filter(None, (x.strip() for x in raw.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ConfigError(f"{PREFIX}{name}: expected list=version pairs, got {item!r}")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _number(kind: type, raw: str, name: str):
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name}: {raw!r} is not a valid {kind.__name__}") from None

@@ -1,0 +1,14 @@
+"""gunicorn settings for `make run` and the container (override with GUNICORN_CMD_ARGS)."""
+import multiprocessing
+
+# Load the app (and its lists) once in the master, then fork: workers share the pages.
+preload_app = True
+workers = multiprocessing.cpu_count()
+worker_class = "sync"
+timeout = 60
+graceful_timeout = 30
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+# Request line, status, size and timing only: no bodies, so no personal data.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
