@@ -5,29 +5,26 @@ Streams sanctionEntity records with iterparse, matching local names so the names
 """
 from __future__ import annotations
 
-import gzip
 import re
 import xml.etree.ElementTree as ET
-import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from watchlists.xmlstream import local, stream
 from watchlists.model import (
     Address,
     BirthDate,
     Entity,
     EntityType,
     Identifier,
-    ListParseError,
     Name,
     NameKind,
     ParseResult,
     RecordIssue,
     clean,
     dedupe,
-    open_binary,
     script_of,
 )
 
@@ -87,7 +84,7 @@ def parse_xml(files: Mapping[str, Path], list_id: str, version: str) -> ParseRes
 def _collect_records(path: Path, result: ParseResult) -> dict[str, _Record]:
     """Gather each sanctionEntity by logicalId, in order of first appearance; set the publish date."""
     records: dict[str, _Record] = {}
-    for seen, elem in enumerate(_stream(path)):
+    for seen, elem in enumerate(stream(path, ROOT_TAG, (RECORD_TAG,))):
         if seen == 0:  # the root element
             result.published = _published(elem.get("generationDate"))
             continue
@@ -121,31 +118,11 @@ def _repeat_id(source_id: str, elem: ET.Element, records: dict[str, _Record], po
     return repeat_id
 
 
-def _stream(path: Path) -> Iterator[ET.Element]:
-    """Yield the root element (on its start tag), then every finished record, cleared after use."""
-    with open_binary(path) as fh:
-        try:
-            events = ET.iterparse(fh, events=("start", "end"))
-            _, root = next(events)
-            if _local(root.tag) != ROOT_TAG:
-                raise ListParseError(path.name, "root element", f"expected <{ROOT_TAG}>, found <{root.tag}>")
-            yield root
-            for event, elem in events:
-                if event == "end" and _local(elem.tag) == RECORD_TAG:
-                    yield elem
-                    elem.clear()
-        except ET.ParseError as exc:
-            line, column = exc.position
-            raise ListParseError(path.name, f"line {line}, column {column}", str(exc)) from exc
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            raise ListParseError(path.name, "compressed stream", str(exc)) from exc
-
-
 def _collect(parts: _Record, rec: ET.Element) -> None:
     """Add one sanctionEntity's attributes and children to `parts` (a later repeat adds aliases)."""
     parts.extra += _entity_extra(rec)
     for child in rec:
-        handler = _HANDLERS.get(_local(child.tag))
+        handler = _HANDLERS.get(local(child.tag))
         if handler is not None:
             handler(parts, child)
 
@@ -370,8 +347,8 @@ def _attr(elem: ET.Element, name: str) -> str | None:
     return clean(value) if value else None  # most FSF attributes are empty: skip the regex
 
 
-def _children(elem: ET.Element, local: str) -> Iterator[ET.Element]:
-    return (child for child in elem if _local(child.tag) == local)
+def _children(elem: ET.Element, name: str) -> Iterator[ET.Element]:
+    return (child for child in elem if local(child.tag) == name)
 
 
 def _texts(elem: ET.Element, local: str) -> list[str]:
@@ -385,5 +362,3 @@ def _published(value: str | None) -> date | None:
         return None
 
 
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]

@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
 
+from watchlists.xmlstream import local, stream
 from watchlists.model import (
     Address,
     BirthDate,
@@ -59,7 +59,6 @@ from watchlists.model import (
     RecordIssue,
     clean,
     dedupe,
-    open_binary,
     read_bytes,
     script_of,
 )
@@ -288,56 +287,32 @@ def _address_text(street: list[str | None], city: str | None, state: str | None,
 # --- XML -------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=512)
-def _local(tag: str) -> str:
-    """'{namespace}sdnEntry' -> 'sdnEntry': both OFAC namespaces read alike."""
-    return tag.rpartition("}")[2]
-
-
 def _leaves(elem: ET.Element) -> dict[str, str | None]:
-    return {_local(child.tag): clean(child.text) for child in elem}
+    return {local(child.tag): clean(child.text) for child in elem}
 
 
 def parse_xml(files: Mapping[str, Path], list_id: str, version: str) -> ParseResult:
     """Parse an OFAC legacy XML file (`sdnList`, either namespace) given as files["primary"].
 
     Raises:
-        ListParseError: the file is not well-formed, truncated or not an sdnList.
+        ListParseError: the file is not well-formed, truncated, not an sdnList, or empty.
     """
     path = files["primary"]
     result = ParseResult(entities=[])
-    with open_binary(path) as fh:
-        try:
-            count = _stream_entries(fh, path.name, result, list_id, version)
-        except ET.ParseError as exc:
-            line, column = exc.position
-            raise ListParseError(path.name, f"line {line}, column {column}", str(exc)) from exc
-        except (OSError, EOFError, zlib.error) as exc:  # truncated or corrupt gzip stream
-            raise ListParseError(path.name, "compressed stream", str(exc)) from exc
+    count, seen = 0, set()
+    records = stream(path, "sdnList", ("sdnEntry", "publshInformation"))
+    next(records)  # the root
+    for elem in records:
+        if local(elem.tag) == "publshInformation":
+            _read_publish_info(elem, path.name, result)
+            continue
+        count += 1
+        draft = _xml_entry(elem, f"entry {count}", seen, result)
+        if draft is not None:
+            result.entities.append(draft.build(list_id, version))
     if count == 0:
         raise ListParseError(path.name, "sdnList", "no sdnEntry elements")
     return result
-
-
-def _stream_entries(fh: BinaryIO, file: str, result: ParseResult, list_id: str, version: str) -> int:
-    """Parse sdnEntry elements one at a time, clearing each; return how many were seen."""
-    events = ET.iterparse(fh, events=("start", "end"))
-    _, root = next(events)
-    if _local(root.tag) != "sdnList":
-        raise ListParseError(file, "root element", f"expected sdnList, found {_local(root.tag)}")
-    count, seen = 0, set()
-    for event, elem in events:
-        if event == "start":
-            continue
-        tag = _local(elem.tag)
-        if tag == "sdnEntry":
-            count += 1
-            draft = _xml_entry(elem, f"entry {count}", seen, result)
-            if draft is not None:
-                result.entities.append(draft.build(list_id, version))
-            root.clear()  # drop the finished entry (and any before it) from the tree
-        elif tag == "publshInformation":
-            _read_publish_info(elem, file, result)
-    return count
 
 
 def _read_publish_info(elem: ET.Element, file: str, result: ParseResult) -> None:
@@ -353,7 +328,7 @@ def _read_publish_info(elem: ET.Element, file: str, result: ParseResult) -> None
 
 def _xml_entry(elem: ET.Element, where: str, seen: set[str], result: ParseResult) -> _Draft | None:
     """Read one sdnEntry, or report it and return None when it has no usable uid or name."""
-    fields = {_local(child.tag): child for child in elem}
+    fields = {local(child.tag): child for child in elem}
     uid, last, first, sdn_type = (
         clean(fields[k].text) if k in fields else None for k in ("uid", "lastName", "firstName", "sdnType"))
     if uid is None or not uid.isdigit() or uid in seen:

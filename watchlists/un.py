@@ -4,28 +4,25 @@ Streams INDIVIDUAL and ENTITY records with iterparse; names, dates and places st
 """
 from __future__ import annotations
 
-import gzip
 import re
 import xml.etree.ElementTree as ET
-import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
+from watchlists.xmlstream import stream
 from watchlists.model import (
     Address,
     BirthDate,
     Entity,
     EntityType,
     Identifier,
-    ListParseError,
     Name,
     NameKind,
     ParseResult,
     RecordIssue,
     clean,
     dedupe,
-    open_binary,
     script_of,
 )
 
@@ -51,7 +48,7 @@ def parse_xml(files: Mapping[str, Path], list_id: str, version: str) -> ParseRes
     path = files["primary"]
     result = ParseResult(entities=[])
     seen = dict.fromkeys(RECORD_TYPES, 0)
-    for elem in _stream(path):
+    for elem in stream(path, ROOT_TAG, RECORD_TYPES):
         if elem.tag == ROOT_TAG:
             result.published = _published(elem.get("dateGenerated"))
             continue
@@ -63,26 +60,6 @@ def parse_xml(files: Mapping[str, Path], list_id: str, version: str) -> ParseRes
             record_id = _text(elem, "DATAID") or _text(elem, "REFERENCE_NUMBER")
             result.issues.append(RecordIssue(f"{elem.tag} {seen[elem.tag]}", problem, record_id))
     return result
-
-
-def _stream(path: Path) -> Iterator[ET.Element]:
-    """Yield the root element (on its start tag), then every finished record, cleared after use."""
-    with open_binary(path) as fh:
-        try:
-            events = ET.iterparse(fh, events=("start", "end"))
-            _, root = next(events)
-            if root.tag != ROOT_TAG:
-                raise ListParseError(path.name, "root element", f"expected <{ROOT_TAG}>, found <{root.tag}>")
-            yield root
-            for event, elem in events:
-                if event == "end" and elem.tag in RECORD_TYPES:
-                    yield elem
-                    elem.clear()
-        except ET.ParseError as exc:
-            line, column = exc.position
-            raise ListParseError(path.name, f"line {line}, column {column}", str(exc)) from exc
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            raise ListParseError(path.name, "compressed stream", str(exc)) from exc
 
 
 def _entity(rec: ET.Element, list_id: str, version: str) -> tuple[Entity | None, str | None]:
