@@ -10,6 +10,7 @@ import pytest
 
 from watchlists.eu import parse_xml
 from watchlists.model import Address, BirthDate, EntityType, Identifier, ListParseError, NameKind, ParseResult
+from tests.watchlists.helpers import by_id, names, write
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "watchlists" / "eu"
 # 7 sanctionEntity of the 2021-03-02 FSF export in its real root; logicalId 516 appears twice
@@ -19,20 +20,6 @@ EXCERPT = FIXTURES / "fsf_excerpt.xml"
 
 def parse(path: Path) -> ParseResult:
     return parse_xml({"primary": path}, "eu_fsf", "2021-03-02-test")
-
-
-def by_id(result: ParseResult) -> dict:
-    return {e.source_id: e for e in result.entities}
-
-
-def names(entity, kind: NameKind) -> list[tuple[str, str | None]]:
-    return [(n.full, n.quality) for n in entity.names if n.kind is kind]
-
-
-def write(tmp_path: Path, name: str, data: bytes) -> Path:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path
 
 
 def record(text: str, logical_id: str) -> tuple[int, int]:

@@ -9,6 +9,7 @@ import pytest
 
 from watchlists.model import BirthDate, EntityType, Identifier, ListParseError, NameKind, ParseResult
 from watchlists.ofac import parse_birth_date, parse_csv, parse_xml, route_id_type
+from tests.watchlists.helpers import by_id, names, write
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "watchlists" / "ofac"
 SDN_2024 = FIXTURES / "sdn_2024.csv"  # 17 rows of the 2024-05 sdn.csv, CRLF + 0x1A kept
@@ -25,20 +26,6 @@ def csv_set(**overrides: Path) -> dict[str, Path]:
         "comments": CSV_SET / "sdn_comments.csv",
     }
     return {**files, **overrides}
-
-
-def by_id(result: ParseResult) -> dict:
-    return {e.source_id: e for e in result.entities}
-
-
-def names(entity, kind: NameKind) -> list[tuple[str, str | None]]:
-    return [(n.full, n.quality) for n in entity.names if n.kind is kind]
-
-
-def write(tmp_path: Path, name: str, data: bytes) -> Path:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import pytest
 
 from watchlists.model import Address, BirthDate, EntityType, Identifier, ListParseError, NameKind, ParseResult
 from watchlists.uk import _dob_start, _split_countries, parse_csv, parse_xlsx
+from tests.watchlists.helpers import by_id, names
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "watchlists" / "uk"
 # 25 rows (10 Group IDs) of the 14/04/2025 ConList.xlsx, cut by make_fixtures.py.
@@ -26,14 +27,6 @@ NAMES_PER_GROUP = {
 
 def parse(parser, path: Path) -> ParseResult:
     return parser({"primary": path}, "uk_ofsi", "2025-04-14-test")
-
-
-def by_id(result: ParseResult) -> dict:
-    return {e.source_id: e for e in result.entities}
-
-
-def names(entity, kind: NameKind) -> list[tuple[str, str | None]]:
-    return [(n.full, n.quality) for n in entity.names if n.kind is kind]
 
 
 def fixture_rows() -> list[list[str]]:

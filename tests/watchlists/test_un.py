@@ -10,6 +10,7 @@ import pytest
 
 from watchlists.model import Address, BirthDate, EntityType, Identifier, ListParseError, NameKind, ParseResult
 from watchlists.un import parse_xml
+from tests.watchlists.helpers import by_id, names, write
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "watchlists" / "un"
 # 7 INDIVIDUAL + 3 ENTITY records of the 2026-02-27 consolidated.xml, wrapped in its real root.
@@ -18,20 +19,6 @@ EXCERPT = FIXTURES / "consolidated_excerpt.xml"
 
 def parse(path: Path) -> ParseResult:
     return parse_xml({"primary": path}, "un_sc", "2026-02-27-test")
-
-
-def by_id(result: ParseResult) -> dict:
-    return {e.source_id: e for e in result.entities}
-
-
-def names(entity, kind: NameKind) -> list[tuple[str, str | None]]:
-    return [(n.full, n.quality) for n in entity.names if n.kind is kind]
-
-
-def write(tmp_path: Path, name: str, data: bytes) -> Path:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path
 
 
 def edited(tmp_path: Path, *removals: str) -> Path:
