@@ -1,4 +1,4 @@
-"""Command line: `python -m compliance lists [diff|refresh|import]`.
+"""Command line: `python -m compliance lists [diff|refresh|import]`, `compare`, `screen`.
 
 Reads the same settings as the service (COMPLIANCE_* environment variables).
 """
@@ -6,19 +6,23 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import click
 
 from compliance.config import ConfigError, Settings
-from compliance.lists import build_catalog, status_of
+from compliance.lists import Watchlists, build_catalog, status_of
+from compliance.matching.records import RecordError, candidate_from_record, query_from_record
+from compliance.models import Match, Query, Verdict
+from compliance.policy import overall
 from watchlists.catalog import BUNDLE_DIR, Catalog, CatalogError
 from watchlists.diff import ListDiff, diff_entities
 from watchlists.fetch import refresh
 from watchlists.lists import LISTS
 from watchlists.manifest import MANIFEST, import_files, read_manifest
-from watchlists.model import Entity, ListParseError
+from watchlists.model import Entity, EntityType, ListParseError
 
 
 def _settings() -> Settings:
@@ -197,3 +201,138 @@ def lists_import(list_id, primary, add, alt, comments, source, published, note, 
                f"{meta.issues} malformed records, sha256 {meta.sha256[:12]} in {meta.path}")
     for issue in result.issues[:20]:
         click.echo(f"  malformed: {issue.position}: {issue.message}", err=True)
+
+
+def _engine(settings: Settings):
+    from compliance.matching.engine import Engine
+
+    try:
+        watchlists = Watchlists.load(settings)
+    except (CatalogError, ListParseError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    return Engine.build(e for item in watchlists.lists for e in item.entities)
+
+
+def _records(stream) -> Iterator[tuple[int, dict | None, str | None]]:
+    """(line number, record, error) for every non-blank line of a JSONL stream."""
+    for number, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, None, f"not JSON: {exc.msg} at column {exc.colno}"
+            continue
+        if not isinstance(record, dict):
+            yield number, None, "a line must hold a JSON object"
+            continue
+        yield number, record, None
+
+
+def _match_json(match: Match) -> dict:
+    e = match.entity
+    return {"entity_id": e.id, "list": e.list_id, "name": e.name, "matched_name": match.comparison.matched_name,
+            "programs": list(e.programs), "score": match.score, "verdict": match.verdict.value,
+            "explanation": match.comparison.explanation}
+
+
+@main.command("compare")
+@click.argument("pairs", type=click.File("r", encoding="utf-8"))
+def compare_cmd(pairs) -> None:
+    """Score labelled pairs (JSONL: `query` and `candidate` objects) and add a `result` to each.
+
+    A record whose candidate is null is screened against all lists in use instead.
+    Malformed lines are reported on stderr; the exit code is then 1.
+    """
+    engine = _engine(_settings())
+    errors = 0
+    for number, record, error in _records(pairs):
+        try:
+            if error is not None:
+                raise RecordError(error)
+            record["result"] = _compare_record(engine, record)
+        except RecordError as exc:
+            errors += 1
+            click.echo(f"line {number}: {exc}", err=True)
+            continue
+        click.echo(json.dumps(record, ensure_ascii=False))
+    if errors:
+        raise click.ClickException(f"{errors} malformed line(s)")
+
+
+def _compare_record(engine, record: dict) -> dict:
+    if not isinstance(record.get("query"), dict):
+        raise RecordError("a record needs a `query` object")
+    query = query_from_record(record["query"])
+    if record.get("candidate") is None:
+        matches = engine.screen(query, limit=1)
+        if not matches:
+            return {"score": 0.0, "verdict": Verdict.CLEAR.value, "explanation": {"summary": "No listed name resembles the query."}}
+        top = matches[0]
+        return {"score": top.score, "verdict": top.verdict.value, "entity_id": top.entity.id,
+                "explanation": top.comparison.explanation}
+    if not isinstance(record["candidate"], dict):
+        raise RecordError("`candidate` must be an object or null")
+    comparison = engine.compare(query, candidate_from_record(record["candidate"]))
+    return {"score": comparison.score, "verdict": comparison.verdict.value, "explanation": comparison.explanation}
+
+
+@main.command("screen")
+@click.argument("name", required=False)
+@click.option("--alias", "aliases", multiple=True, help="Another display name (repeatable).")
+@click.option("--handle", help="Account handle, e.g. @khamenei_ir.")
+@click.option("--dob", help="Date of birth: YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--country", "countries", multiple=True, help="Country (ISO code or name), repeatable.")
+@click.option("--type", "entity_type", type=click.Choice(["person", "organization", "vessel", "aircraft"]))
+@click.option("--list", "lists", multiple=True, type=click.Choice(list(LISTS)), help="Only these lists.")
+@click.option("--limit", default=10, show_default=True, help="At most this many matches.")
+@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"),
+              help="Screen one query object per line (the `query` format of compare).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def screen_cmd(name, aliases, handle, dob, countries, entity_type, lists, limit, jsonl, as_json) -> None:
+    """Screen one account holder (or a JSONL file of them) against the lists in use."""
+    if jsonl is None and not (name or handle):
+        raise click.UsageError("give a NAME, --handle, or --jsonl FILE")
+    engine = _engine(_settings())
+    if jsonl is not None:
+        _screen_jsonl(engine, jsonl, limit)
+        return
+    query = Query(names=tuple(n for n in (name, *aliases) if n), handle=handle, birth_date=dob,
+                  countries=countries, type=EntityType(entity_type) if entity_type else None,
+                  lists=lists or None)
+    matches = engine.screen(query, limit=limit)
+    verdict = overall(m.verdict for m in matches)
+    if as_json:
+        click.echo(json.dumps({"query": _query_json(query), "verdict": verdict.value,
+                               "matches": [_match_json(m) for m in matches]}, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"verdict: {verdict.value.upper()} ({len(matches)} match{'es' if len(matches) != 1 else ''})")
+    for m in matches:
+        e = m.entity
+        click.echo(f"\n{m.score:.3f}  {m.verdict.value:6}  {e.id}  {e.name}  [{'; '.join(e.programs)}]")
+        click.echo(f"       {m.comparison.explanation['summary']}")
+
+
+def _query_json(query: Query) -> dict:
+    out = {"names": list(query.names), "handle": query.handle, "birth_date": query.birth_date,
+           "countries": list(query.countries), "type": query.type.value if query.type else None}
+    return {k: v for k, v in out.items() if v not in (None, [], ())}
+
+
+def _screen_jsonl(engine, stream, limit: int) -> None:
+    errors = 0
+    for number, record, error in _records(stream):
+        try:
+            if error is not None:
+                raise RecordError(error)
+            query = query_from_record(record.get("query", record))
+        except RecordError as exc:
+            errors += 1
+            click.echo(f"line {number}: {exc}", err=True)
+            continue
+        matches = engine.screen(query, limit=limit)
+        out = {"query": record.get("query", record), "verdict": overall(m.verdict for m in matches).value,
+               "matches": [_match_json(m) for m in matches]}
+        click.echo(json.dumps(out, ensure_ascii=False))
+    if errors:
+        raise click.ClickException(f"{errors} malformed line(s)")

@@ -1,0 +1,1 @@
+"""Name matching: normalization, candidate index, scoring features, and the engine."""

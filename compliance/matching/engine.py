@@ -1,0 +1,148 @@
+"""The matching engine: built once from the loaded lists, then `screen` and `compare`.
+
+screen(query): normalize the query's names and handle, retrieve candidate list names
+from the index (bounded: only names whose coverage bound can still reach the review
+threshold), score each candidate entity (best name pair, then secondary evidence), and
+return the ranked matches at or above the review threshold, each with its explanation.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from compliance.matching import features
+from compliance.matching.explain import explanation
+from compliance.matching.index import NameIndex
+from compliance.matching.normalize import NameForm, handle_form, name_form
+from compliance.matching.scoring import (
+    ABJAD_SCRIPTS,
+    NO_NAME,
+    QUERY_EXPONENT,
+    NameScore,
+    abjad_similarity,
+    name_score,
+)
+from compliance.matching.translit import token_similarity
+from compliance.matching.weights import TokenWeights
+from compliance.models import Comparison, Match, Query
+from compliance.policy import Policy, decide
+from watchlists.model import Entity, Name
+
+ENGINE_VERSION = "1.0.0"
+# Multipliers on the name score: a handle is weaker evidence than a display name, and a
+# name the list itself calls weak (OFAC "weak", UN/UK "low") counts less than a strong one.
+HANDLE_FACTOR = 0.90
+WEAK_ALIAS_FACTOR = 0.92
+# At most this many candidate entities are scored per query, best coverage bound first.
+MAX_CANDIDATES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class _IndexedName:
+    entity: int  # position in Engine.entities
+    name: Name
+    form: NameForm
+
+
+@dataclass(frozen=True, slots=True)
+class _Best:
+    query: NameForm | None
+    name: _IndexedName | None
+    score: NameScore
+    adjusted: float
+
+
+class Engine:
+    """Screens queries against a fixed set of list entities."""
+
+    def __init__(self, entities: list[Entity], policy: Policy | None = None) -> None:
+        self.entities = entities
+        self.policy = policy or Policy()
+        self.version = ENGINE_VERSION
+        self.names: list[_IndexedName] = [
+            _IndexedName(i, name, name_form(name.full))
+            for i, entity in enumerate(entities)
+            for name in entity.names
+        ]
+        self.by_entity: list[list[_IndexedName]] = [[] for _ in entities]
+        for item in self.names:
+            self.by_entity[item.entity].append(item)
+        self.weights = TokenWeights.from_names(item.form.tokens for item in self.names)
+        self.index = NameIndex((n, item.form.tokens) for n, item in enumerate(self.names))
+        self._facts: dict[int, features.Facts] = {}  # computed when an entity is first scored
+
+    @classmethod
+    def build(cls, entities: Iterable[Entity], policy: Policy | None = None) -> Engine:
+        return cls(list(entities), policy)
+
+    def screen(self, query: Query, limit: int = 10) -> list[Match]:
+        """Ranked matches at or above the review threshold."""
+        forms = query_forms(query)
+        facts = features.query_facts(query)
+        matches = []
+        for entity_index in self._candidates(forms, query.lists):
+            comparison = self._compare(forms, facts, self.entities[entity_index],
+                                       self.by_entity[entity_index], self._entity_facts(entity_index))
+            if comparison.score >= self.policy.review or comparison.verdict.rank:
+                matches.append(Match(self.entities[entity_index], comparison))
+        matches.sort(key=lambda m: (-m.score, m.entity.id))
+        return matches[:limit]
+
+    def compare(self, query: Query, candidate: Entity) -> Comparison:
+        """Score one query against one entity, listed or not, with the explanation."""
+        names = [_IndexedName(-1, name, name_form(name.full)) for name in candidate.names]
+        return self._compare(query_forms(query), features.query_facts(query), candidate, names,
+                             features.entity_facts(candidate))
+
+    def _entity_facts(self, index: int) -> features.Facts:
+        facts = self._facts.get(index)
+        if facts is None:
+            facts = self._facts[index] = features.entity_facts(self.entities[index])
+        return facts
+
+    def _candidates(self, forms: list[NameForm], lists: tuple[str, ...] | None) -> list[int]:
+        bound: dict[int, float] = {}
+        for form in forms:
+            for name_id, share in self.index.candidates(form.tokens, self.weights).items():
+                entity = self.names[name_id].entity
+                if share > bound.get(entity, 0.0):
+                    bound[entity] = share
+        floor = self.policy.review - features.MAX_BONUS
+        kept = [(b, e) for e, b in bound.items()
+                if min(1.0, b) ** QUERY_EXPONENT >= floor and (lists is None or self.entities[e].list_id in lists)]
+        kept.sort(key=lambda x: -x[0])
+        return [e for _, e in kept[:MAX_CANDIDATES]]
+
+    def _compare(self, forms: list[NameForm], q_facts: features.Facts, entity: Entity,
+                 names: list[_IndexedName], c_facts: features.Facts) -> Comparison:
+        best = self._best_name(forms, names)
+        fired = features.evaluate(q_facts, c_facts)
+        decisive = features.identifier_match(q_facts, c_facts)
+        score = best.adjusted + sum(f.contribution for f in fired)
+        if decisive[0]:
+            score = 1.0
+        score = max(0.0, min(1.0, score))
+        verdict = decide(score, self.policy, decisive=bool(decisive[0]))
+        explained = explanation(entity, best.query, best.name.name if best.name else None, best.score,
+                                best.adjusted, fired, decisive[1], score, verdict, self.policy, ENGINE_VERSION)
+        return Comparison(round(score, 4), verdict, explained, best.name.name.full if best.name else None)
+
+    def _best_name(self, forms: list[NameForm], names: list[_IndexedName]) -> _Best:
+        best = _Best(None, None, NO_NAME, 0.0)
+        for form in forms:
+            factor = HANDLE_FACTOR if form.handle else 1.0
+            similarity = abjad_similarity if form.script in ABJAD_SCRIPTS else token_similarity
+            for item in names:
+                ns = name_score(form.tokens, item.form.tokens, self.weights, similarity)
+                adjusted = ns.score * factor * (WEAK_ALIAS_FACTOR if item.name.weak else 1.0)
+                if adjusted > best.adjusted:
+                    best = _Best(form, item, ns, adjusted)
+        return best
+
+
+def query_forms(query: Query) -> list[NameForm]:
+    """The query's display names and handle, normalized; empty ones dropped."""
+    forms = [name_form(n) for n in query.names]
+    if query.handle:
+        forms.append(handle_form(query.handle))
+    return [f for f in forms if f.tokens]

@@ -1,0 +1,79 @@
+"""Token rarity: how much a matching token says about identity.
+
+A token's weight is its inverse document frequency over every list name, counted by
+phonetic key so that the spellings of one name (Mohammed, Muhammad, Mohamad) share one
+frequency; capped by a prior for names that are common in the world even where they are
+rare on the lists (John, Smith, Kim, Wang), and fixed low for particles and legal forms.
+So `Ali Khan` cannot alert on `KHAMENEI, Ali Husseini` through `Ali` alone.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from compliance.matching.normalize import LEGAL_TOKENS
+from compliance.matching.translit import name_key
+
+PARTICLES = frozenset(
+    "al el ul al- bin ben ibn bint binti abu abou abo um umm van von der den de da di del della dos das du le la".split()
+)
+PARTICLE_WEIGHT = 0.1  # particles carry almost no identity
+LEGAL_FORM_WEIGHT = 0.1  # nor do legal forms: "Acme LLC" and "Acme Ltd" differ little
+MIN_WEIGHT = 0.1
+UNSEEN_WEIGHT = 1.0  # a token no list name has is as rare as it gets
+
+# World-common given names and surnames: weight capped at COMMON_CAP even if the lists
+# rarely use them, so a shared common token alone never carries a match.
+COMMON_CAP = 0.35
+COMMON_TOKENS = frozenset("""
+mohammad mohammed muhammad mohamed muhammed ahmad ahmed ali hassan hasan hussein husain hussain
+abdul abdel abd abdullah abdallah omar umar ibrahim ismail yusuf youssef mustafa mahmoud khalid
+hamid rahman karim aziz said saeed salem saleh khan shah singh kumar devi
+kim lee park choi jung kang cho yoon jang lim han wang li zhang liu chen yang huang zhao wu zhou
+xu sun ma zhu hu guo he lin nguyen tran le pham hoang phan vu dang bui do ho ngo
+john james robert michael william david richard joseph thomas charles mary patricia jennifer
+linda elizabeth maria jose juan carlos luis jorge pedro ana smith johnson williams brown jones
+garcia miller davis rodriguez martinez hernandez lopez gonzalez wilson anderson taylor moore
+jackson martin thompson white harris clark lewis robinson walker young allen king wright scott
+ivanov ivanova petrov petrova sidorov smirnov kuznetsov popov vasiliev alexander alexandr
+sergey sergei andrey andrei dmitry dmitri vladimir nikolay olga elena tatiana natalia
+""".split())
+
+
+class TokenWeights:
+    """Weights from the key frequencies of a corpus of tokenized names."""
+
+    def __init__(self, key_counts: Counter[str], total: int) -> None:
+        self.key_counts = key_counts
+        self.total = max(total, 1)
+        self._log_total = math.log(self.total + 1)
+        self._cache: dict[str, float] = {}
+
+    @classmethod
+    def from_names(cls, names: Iterable[Sequence[str]]) -> TokenWeights:
+        counts: Counter[str] = Counter()
+        total = 0
+        for tokens in names:
+            total += 1
+            counts.update({name_key(t) for t in tokens})
+        return cls(counts, total)
+
+    def weight(self, token: str) -> float:
+        cached = self._cache.get(token)
+        if cached is None:
+            cached = self._cache[token] = self._weight(token)
+        return cached
+
+    def _weight(self, token: str) -> float:
+        if token in PARTICLES:
+            return PARTICLE_WEIGHT
+        if token in LEGAL_TOKENS:
+            return LEGAL_FORM_WEIGHT
+        count = self.key_counts.get(name_key(token), 0)
+        if count == 0:
+            return UNSEEN_WEIGHT
+        idf = math.log((self.total + 1) / (count + 1)) / self._log_total
+        if token in COMMON_TOKENS:
+            idf = min(idf, COMMON_CAP)
+        return max(MIN_WEIGHT, min(1.0, idf))

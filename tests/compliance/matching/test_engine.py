@@ -1,0 +1,106 @@
+"""The must-hold behaviour of the engine over the default lists (issue 3)."""
+from __future__ import annotations
+
+import pytest
+
+from compliance.matching.engine import Engine
+from compliance.matching.records import candidate_from_record
+from compliance.models import Query, Verdict
+from watchlists.model import EntityType
+
+LEADER = "ofac_sdn:26945"
+SON = "ofac_sdn:27848"
+
+
+@pytest.fixture(scope="module")
+def engine(default_watchlists) -> Engine:
+    return Engine.build(e for item in default_watchlists.lists for e in item.entities)
+
+
+def top(engine: Engine, query: Query):
+    matches = engine.screen(query)
+    assert matches, f"no match for {query}"
+    return matches[0]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        Query(names=("Ali Khamenei",)),
+        Query(names=("Ayatollah Ali Khamenei",)),
+        Query(names=("Sayyid Ali Hosseini Khamenei",)),
+        Query(names=("Seyed Ali Khamenei",)),
+        Query(names=("KHAMENEI Ali",)),
+        Query(names=("Ali Khamenei",), birth_date="1939-04-19", countries=("IR",)),
+        Query(names=("علی خامنه‌ای",)),
+        Query(names=("سید علی حسینی خامنه‌ای",)),
+        Query(names=("Али Хаменеи",)),
+    ],
+    ids=lambda q: " ".join(q.names) + (f" dob={q.birth_date}" if q.birth_date else ""),
+)
+def test_supreme_leader_is_a_match(engine, query):
+    best = top(engine, query)
+    assert best.entity.id == LEADER
+    assert best.verdict is Verdict.MATCH
+    assert "IRAN-EO13876" in best.entity.programs
+
+
+def test_handle_alone_needs_review_at_least(engine):
+    best = top(engine, Query(handle="@khamenei_ir"))
+    assert best.entity.id == LEADER
+    assert best.verdict in (Verdict.REVIEW, Verdict.MATCH)
+    assert best.comparison.explanation["query_name"]["handle"] is True
+    assert best.comparison.explanation["summary"].startswith("Handle '@khamenei_ir'")
+
+
+def test_son_is_not_the_father(engine):
+    assert top(engine, Query(names=("Mojtaba Khamenei",))).entity.id == SON
+
+
+@pytest.mark.parametrize("name", ["Ali Khan", "Alina Khamenko"])
+def test_near_names_never_match_the_leader(engine, name):
+    leader = next(e for e in engine.entities if e.id == LEADER)
+    assert engine.compare(Query(names=(name,)), leader).verdict is not Verdict.MATCH
+    assert all(not (m.entity.id == LEADER and m.verdict is Verdict.MATCH)
+               for m in engine.screen(Query(names=(name,))))
+
+
+def test_conflicting_birth_date_lowers_the_score(engine):
+    leader = next(e for e in engine.entities if e.id == LEADER)
+    plain = engine.compare(Query(names=("Ali Khamenei",)), leader)
+    wrong = engine.compare(Query(names=("Ali Khamenei",), birth_date="1990-01-01"), leader)
+    assert wrong.score < plain.score
+    assert any(f["feature"] == "dob_conflict" for f in wrong.explanation["features"])
+
+
+def test_exact_identifier_is_decisive(engine):
+    candidate = candidate_from_record({"name": "Some Other Name", "schema": "Person",
+                                       "properties": {"passportNumber": ["X1234567"]}})
+    result = engine.compare(Query(names=("Completely Different",), identifiers=(("passport", "x 123-4567"),)),
+                            candidate)
+    assert result.verdict is Verdict.MATCH and result.score == 1.0
+    assert "decisive" in result.explanation
+
+
+def test_type_conflict_is_penalised(engine):
+    leader = next(e for e in engine.entities if e.id == LEADER)
+    person = engine.compare(Query(names=("Ali Khamenei",), type=EntityType.PERSON), leader)
+    company = engine.compare(Query(names=("Ali Khamenei",), type=EntityType.ORGANIZATION), leader)
+    assert company.score < person.score
+
+
+def test_explanation_shows_alignment_and_transliteration(engine):
+    best = top(engine, Query(names=("سید علی حسینی خامنه‌ای",)))
+    ex = best.comparison.explanation
+    assert ex["query_name"]["transliterated"]["script"] == "Arabic"
+    assert ex["query_name"]["titles_removed"]
+    assert {p["candidate"] for p in ex["name_similarity"]["alignment"]} >= {"ali", "khamenei"}
+    assert ex["matched_name"]["text"] and ex["policy"]["match"] > ex["policy"]["review"]
+
+
+def test_lists_filter(engine):
+    unfiltered = engine.screen(Query(names=("Ali Khamenei",)), limit=50)
+    filtered = engine.screen(Query(names=("Ali Khamenei",), lists=("un_sc", "eu_fsf")), limit=50)
+    assert LEADER in {m.entity.id for m in unfiltered}
+    assert LEADER not in {m.entity.id for m in filtered}
+    assert {m.entity.list_id for m in filtered} <= {"un_sc", "eu_fsf"}
