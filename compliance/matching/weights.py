@@ -71,9 +71,7 @@ class TokenWeights:
         if token in LEGAL_TOKENS:
             return LEGAL_FORM_WEIGHT
         count = self.key_counts.get(name_key(token), 0)
-        if count == 0:
-            return UNSEEN_WEIGHT
-        idf = math.log((self.total + 1) / (count + 1)) / self._log_total
+        idf = math.log((self.total + 1) / (count + 1)) / self._log_total if count else UNSEEN_WEIGHT
         if token in COMMON_TOKENS:
             idf = min(idf, COMMON_CAP)
         return max(MIN_WEIGHT, min(1.0, idf))

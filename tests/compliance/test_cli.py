@@ -90,3 +90,52 @@ def test_import_refuses_a_file_of_another_list(instance, tmp_path):
     done = run("lists", "import", "eu_fsf", str(un), "--source", "test", instance=instance)
     assert done.returncode != 0
     assert "un_xml is not a format of list eu_fsf" in done.stderr
+
+
+def test_screen_json(instance):
+    done = run("screen", "Ali Khamenei", "--dob", "1939-04-19", "--country", "IR", "--json", instance=instance)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["verdict"] == "match"
+    top = out["matches"][0]
+    assert top["entity_id"] == "ofac_sdn:26945" and top["list"] == "ofac_sdn"
+    assert top["programs"] == ["IRAN-EO13876"] and top["matched_name"] == "KHAMENEI, Ali Husseini"
+    assert {"summary", "name_similarity", "features"} <= set(top["explanation"])
+
+
+def test_screen_text_and_jsonl(instance, tmp_path):
+    text = run("screen", "--handle", "@khamenei_ir", instance=instance)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith("verdict: REVIEW") or text.stdout.startswith("verdict: MATCH")
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text(json.dumps({"query": {"name": "Али Хаменеи"}}) + "\n" + "\n"
+                       + json.dumps({"query": {"name": "Catherine Gloria Fischer", "birth_date": "1941-01-10"}}) + "\n")
+    done = run("screen", "--jsonl", str(queries), instance=instance)
+    assert done.returncode == 0, done.stderr
+    first, second = (json.loads(line) for line in done.stdout.splitlines())
+    assert first["verdict"] == "match" and first["matches"][0]["entity_id"] == "ofac_sdn:26945"
+    assert second["verdict"] == "clear" and second["matches"] == []
+    assert set(first["matches"][0]) == {"entity_id", "list", "name", "matched_name", "programs", "score",
+                                        "verdict", "explanation"}
+
+
+def test_compare_pairs(instance, tmp_path):
+    pairs = tmp_path / "pairs.jsonl"
+    records = [
+        {"query": {"name": "BOULGHIT, Boubakeur", "schema": "Person"},
+         "candidate": {"name": "BOULGHITI, Boubekeur", "schema": "Person", "birth_date": "1970-02-13"},
+         "label": True, "kind": "spelling_variant"},
+        {"query": {"name": "Catherine Gloria Fischer"}, "candidate": {"name": "Ali Husseini Khamenei"}, "label": False},
+        {"query": {"name": "Ali Khamenei"}, "candidate": None, "label": True},
+    ]
+    pairs.write_text("".join(json.dumps(r) + "\n" for r in records) + "not json\n")
+    done = run("compare", str(pairs), instance=instance)
+    assert done.returncode == 1  # the malformed line
+    assert "line 4: not JSON" in done.stderr
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o["label"] for o in out] == [True, False, True]  # input records are kept
+    variant, unrelated, screened = (o["result"] for o in out)
+    assert variant["verdict"] in ("match", "review") and variant["score"] > unrelated["score"]
+    assert unrelated["verdict"] == "clear"
+    assert 0.0 <= unrelated["score"] <= 1.0 and "summary" in variant["explanation"]
+    assert screened["entity_id"] == "ofac_sdn:26945" and screened["verdict"] == "match"
