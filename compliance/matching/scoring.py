@@ -26,6 +26,8 @@ TOKEN_FULL = 0.92
 # the list token's key ("khamnei" ~ "khamenei", both "hmn") is taken as this similar.
 ABJAD_SCRIPTS = frozenset({"Arabic", "Hebrew"})
 ABJAD_KEY_SIMILARITY = 0.95
+# An initial ("a") against a token it begins ("ali"): partial credit, never full.
+INITIAL_SIMILARITY = 0.85
 # score = query_coverage**QUERY_EXPONENT * candidate_coverage**CANDIDATE_EXPONENT
 QUERY_EXPONENT = 1.0
 CANDIDATE_EXPONENT = 0.25
@@ -112,7 +114,7 @@ def _align(q: _Side, c: _Side, similarity: Callable[[str, str], float]) -> list[
     scored = []
     for i, a in enumerate(q.tokens):
         for j, b in enumerate(c.tokens):
-            s = 1.0 if a == b else similarity(a, b)
+            s = 1.0 if a == b else _initial(a, b) if len(a) == 1 or len(b) == 1 else similarity(a, b)
             if s >= TOKEN_FLOOR:
                 scored.append((s, i, j))
     scored.sort(key=lambda x: (-x[0], -(q.weights[x[1]] + c.weights[x[2]])))
@@ -122,6 +124,10 @@ def _align(q: _Side, c: _Side, similarity: Callable[[str, str], float]) -> list[
             q.used[i] = c.used[j] = True
             pairs.append((s, [i], [j]))
     return pairs
+
+
+def _initial(a: str, b: str) -> float:
+    return INITIAL_SIMILARITY if a[0] == b[0] else 0.0
 
 
 def _align_compounds(q: _Side, c: _Side, similarity) -> list[tuple[float, list[int], list[int]]]:

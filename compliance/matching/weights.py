@@ -20,6 +20,7 @@ PARTICLES = frozenset(
 )
 PARTICLE_WEIGHT = 0.1  # particles carry almost no identity
 LEGAL_FORM_WEIGHT = 0.1  # nor do legal forms: "Acme LLC" and "Acme Ltd" differ little
+INITIAL_WEIGHT = 0.2  # a lone letter is an initial: it narrows, it does not identify
 MIN_WEIGHT = 0.1
 UNSEEN_WEIGHT = 1.0  # a token no list name has is as rare as it gets
 
@@ -70,6 +71,8 @@ class TokenWeights:
             return PARTICLE_WEIGHT
         if token in LEGAL_TOKENS:
             return LEGAL_FORM_WEIGHT
+        if len(token) == 1:
+            return INITIAL_WEIGHT
         count = self.key_counts.get(name_key(token), 0)
         idf = math.log((self.total + 1) / (count + 1)) / self._log_total if count else UNSEEN_WEIGHT
         if token in COMMON_TOKENS:

@@ -52,3 +52,11 @@ def test_compounds_meet_their_split_form(weights):
 
 def test_empty_sides():
     assert name_score((), ("a",), TokenWeights(Counter(), 1)).score == 0.0
+
+
+def test_initials_earn_partial_credit(weights):
+    full = name_score(("ali", "khamenei"), ("khamenei", "ali"), weights)
+    initial = name_score(("a", "khamenei"), ("khamenei", "ali"), weights)
+    wrong = name_score(("m", "khamenei"), ("khamenei", "ali"), weights)
+    assert full.score > initial.score > wrong.score
+    assert any(p.query == "a" and p.candidate == "ali" for p in initial.pairs)
