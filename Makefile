@@ -34,3 +34,43 @@ bench-load: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Quality benchmark (bench/quality.py, bench/calibrate.py, bench/make_negatives.py) in its own
+# venv: the peers (nomenklatura, sanctions-screening-benchmark) never enter requirements.txt.
+# Pass options with BENCH_ARGS, e.g. `make bench-quality BENCH_ARGS="--limit 300"`.
+BENCH_VENV := .venv-bench
+BENCH_PY := $(BENCH_VENV)/bin/python
+BENCH_STAMP := $(BENCH_VENV)/.installed
+BENCH_ARGS ?=
+
+.PHONY: bench-venv bench-quality bench-calibrate bench-negatives clean-bench
+
+$(BENCH_PY):
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --quiet --upgrade pip
+
+$(BENCH_STAMP): requirements.txt bench/requirements-bench.txt | $(BENCH_PY)
+	$(BENCH_PY) -m pip install --quiet -r requirements.txt -r bench/requirements-bench.txt
+	touch $@
+
+bench-venv: $(BENCH_STAMP)
+
+bench-quality: $(BENCH_STAMP)
+	$(BENCH_PY) bench/quality.py $(BENCH_ARGS)
+
+bench-calibrate: $(BENCH_STAMP)
+	$(BENCH_PY) bench/calibrate.py $(BENCH_ARGS)
+
+bench-negatives: $(BENCH_STAMP)
+	$(BENCH_PY) bench/make_negatives.py
+
+clean-bench:
+	rm -rf $(BENCH_VENV)
+
+# Speed benchmark (bench/speed.py): the engine runs in the service venv as in production; the
+# nomenklatura logic-v2 yardstick runs in a subprocess with the bench venv's python.
+# Retrieval recall against brute force: `.venv/bin/python bench/recall.py`.
+.PHONY: bench-speed
+
+bench-speed: $(STAMP) $(BENCH_STAMP)
+	$(PY) bench/speed.py --peer-python $(BENCH_PY) $(BENCH_ARGS)

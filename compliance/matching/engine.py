@@ -7,31 +7,38 @@ return the ranked matches at or above the review threshold, each with its explan
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from compliance.matching import features
 from compliance.matching.explain import explanation
-from compliance.matching.index import NameIndex
+from compliance.matching.index import NameIndex, joined_pairs
 from compliance.matching.normalize import NameForm, handle_form, name_form
 from compliance.matching.scoring import (
+    ABJAD_KEY_SIMILARITY,
     ABJAD_SCRIPTS,
+    CANDIDATE_EXPONENT,
+    MIN_ABJAD_KEY,
     NO_NAME,
-    QUERY_EXPONENT,
+    ORGANIZATION_CANDIDATE_EXPONENT,
+    WHOLE_NAME_EXPONENT,
     NameScore,
     abjad_similarity,
     name_score,
 )
-from compliance.matching.translit import token_similarity
+from compliance.matching.translit import name_key, token_similarity
 from compliance.matching.weights import TokenWeights
 from compliance.models import Comparison, Match, Query
 from compliance.policy import Policy, decide
-from watchlists.model import Entity, Name
+from watchlists.model import Entity, EntityType, Name
 
 ENGINE_VERSION = "1.0.0"
-# Multipliers on the name score: a handle is weaker evidence than a display name, and a
-# name the list itself calls weak (OFAC "weak", UN/UK "low") counts less than a strong one.
-HANDLE_FACTOR = 0.90
+Similarity = Callable[[str, str], float]
+# Multipliers on the name score: a handle is weaker evidence than a display name (no
+# labelled handle data exists to calibrate this: set so a handle that is exactly a rare
+# listed surname, `@khamenei_ir`, still reaches review), and a name the list itself calls
+# weak (OFAC "weak", UN/UK "low") counts less than a strong one.
+HANDLE_FACTOR = 0.95
 WEAK_ALIAS_FACTOR = 0.92
 # At most this many candidate entities are scored per query, best coverage bound first.
 MAX_CANDIDATES = 200
@@ -68,7 +75,7 @@ class Engine:
         for item in self.names:
             self.by_entity[item.entity].append(item)
         self.weights = TokenWeights.from_names(item.form.tokens for item in self.names)
-        self.index = NameIndex((n, item.form.tokens) for n, item in enumerate(self.names))
+        self.index = NameIndex(((n, item.form.tokens) for n, item in enumerate(self.names)), self.weights)
         self._facts: dict[int, features.Facts] = {}  # computed when an entity is first scored
 
     @classmethod
@@ -78,21 +85,44 @@ class Engine:
     def screen(self, query: Query, limit: int = 10) -> list[Match]:
         """Ranked matches at or above the review threshold."""
         forms = query_forms(query)
+        tables = [self._similarity_table(form) for form in forms]
         facts = features.query_facts(query)
         matches = []
-        for entity_index in self._candidates(forms, query.lists):
-            comparison = self._compare(forms, facts, self.entities[entity_index],
-                                       self.by_entity[entity_index], self._entity_facts(entity_index))
+        for entity_index in self._candidates(forms, tables, query.lists):
+            comparison = self._compare(forms, facts, self.entities[entity_index], self.by_entity[entity_index],
+                                       self._entity_facts(entity_index), [_lookup(t) for t in tables])
             if comparison.score >= self.policy.review or comparison.verdict.rank:
                 matches.append(Match(self.entities[entity_index], comparison))
         matches.sort(key=lambda m: (-m.score, m.entity.id))
         return matches[:limit]
 
+    def _similarity_table(self, form: NameForm) -> dict[str, dict[str, float]]:
+        """Query token (and joined pair) -> list tokens it may match, with similarities.
+
+        The index's cached neighbourhoods: in screening, alignment looks similarities up
+        here instead of computing them. For vowel-less scripts every list token with the
+        same phonetic key is included at ABJAD_KEY_SIMILARITY.
+        """
+        table = {token: self.index.similar(token) for token in joined_pairs(form.tokens)}
+        for token in form.tokens:
+            similar = self.index.similar(token)
+            if form.script in ABJAD_SCRIPTS and len(name_key(token)) >= MIN_ABJAD_KEY:
+                similar = {**similar, **{t: max(similar.get(t, 0.0), ABJAD_KEY_SIMILARITY)
+                                         for t in self.index.same_key(token)}}
+            table[token] = similar
+        return table
+
     def compare(self, query: Query, candidate: Entity) -> Comparison:
-        """Score one query against one entity, listed or not, with the explanation."""
+        """Score one query against one entity, listed or not, with the explanation.
+
+        Similarities are computed in full here; screening looks them up in the index's
+        neighbourhoods (bench/recall.py measures what that misses against this).
+        """
+        forms = query_forms(query)
         names = [_IndexedName(-1, name, name_form(name.full)) for name in candidate.names]
-        return self._compare(query_forms(query), features.query_facts(query), candidate, names,
-                             features.entity_facts(candidate))
+        similarities = [abjad_similarity if f.script in ABJAD_SCRIPTS else token_similarity for f in forms]
+        return self._compare(forms, features.query_facts(query), candidate, names,
+                             features.entity_facts(candidate), similarities)
 
     def _entity_facts(self, index: int) -> features.Facts:
         facts = self._facts.get(index)
@@ -100,22 +130,29 @@ class Engine:
             facts = self._facts[index] = features.entity_facts(self.entities[index])
         return facts
 
-    def _candidates(self, forms: list[NameForm], lists: tuple[str, ...] | None) -> list[int]:
-        bound: dict[int, float] = {}
-        for form in forms:
-            for name_id, share in self.index.candidates(form.tokens, self.weights).items():
-                entity = self.names[name_id].entity
-                if share > bound.get(entity, 0.0):
-                    bound[entity] = share
+    def _candidates(self, forms: list[NameForm], tables: list[dict], lists: tuple[str, ...] | None) -> list[int]:
+        """Entities whose best name can still reach the review threshold, best bound first.
+
+        With coverage bounds bq (query) and bc (name), a name scores at most
+        max(bq * bc**e, bc * bq**e) (e = WHOLE_NAME_EXPONENT, the most lenient) plus the
+        feature bonus.
+        """
         floor = self.policy.review - features.MAX_BONUS
-        kept = [(b, e) for e, b in bound.items()
-                if min(1.0, b) ** QUERY_EXPONENT >= floor and (lists is None or self.entities[e].list_id in lists)]
+        bound: dict[int, float] = {}
+        for form, table in zip(forms, tables):
+            for name_id, (bq, bc) in self.index.candidates(form.tokens, self.weights, table).items():
+                bq, bc = min(bq, 1.0), min(bc, 1.0)
+                upper = max(bq * bc ** WHOLE_NAME_EXPONENT, bc * bq ** WHOLE_NAME_EXPONENT)
+                entity = self.names[name_id].entity
+                if upper >= floor and upper > bound.get(entity, 0.0):
+                    bound[entity] = upper
+        kept = [(b, e) for e, b in bound.items() if lists is None or self.entities[e].list_id in lists]
         kept.sort(key=lambda x: -x[0])
         return [e for _, e in kept[:MAX_CANDIDATES]]
 
     def _compare(self, forms: list[NameForm], q_facts: features.Facts, entity: Entity,
-                 names: list[_IndexedName], c_facts: features.Facts) -> Comparison:
-        best = self._best_name(forms, names)
+                 names: list[_IndexedName], c_facts: features.Facts, similarities: list[Similarity]) -> Comparison:
+        best = self._best_name(forms, names, entity, similarities)
         fired = features.evaluate(q_facts, c_facts)
         decisive = features.identifier_match(q_facts, c_facts)
         score = best.adjusted + sum(f.contribution for f in fired)
@@ -127,17 +164,31 @@ class Engine:
                                 best.adjusted, fired, decisive[1], score, verdict, self.policy, ENGINE_VERSION)
         return Comparison(round(score, 4), verdict, explained, best.name.name.full if best.name else None)
 
-    def _best_name(self, forms: list[NameForm], names: list[_IndexedName]) -> _Best:
+    def _best_name(self, forms: list[NameForm], names: list[_IndexedName], entity: Entity,
+                   similarities: list[Similarity]) -> _Best:
         best = _Best(None, None, NO_NAME, 0.0)
-        for form in forms:
+        exponent = CANDIDATE_EXPONENT if entity.type is EntityType.PERSON else ORGANIZATION_CANDIDATE_EXPONENT
+        for form, similarity in zip(forms, similarities):
             factor = HANDLE_FACTOR if form.handle else 1.0
-            similarity = abjad_similarity if form.script in ABJAD_SCRIPTS else token_similarity
             for item in names:
-                ns = name_score(form.tokens, item.form.tokens, self.weights, similarity)
+                ns = name_score(form.tokens, item.form.tokens, self.weights, similarity, exponent,
+                                compound_similarity=token_similarity if similarity is abjad_similarity else None)
                 adjusted = ns.score * factor * (WEAK_ALIAS_FACTOR if item.name.weak else 1.0)
                 if adjusted > best.adjusted:
                     best = _Best(form, item, ns, adjusted)
         return best
+
+
+def _lookup(table: dict[str, dict[str, float]]) -> Similarity:
+    """A similarity function answering from a query's similarity table (symmetric)."""
+    def similarity(a: str, b: str) -> float:
+        found = table.get(a)
+        if found is not None:
+            return found.get(b, 0.0)
+        found = table.get(b)
+        return 0.0 if found is None else found.get(a, 0.0)
+
+    return similarity
 
 
 def query_forms(query: Query) -> list[NameForm]:

@@ -11,9 +11,10 @@ brute-force scoring is measured by bench/speed.py.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
+from compliance.matching.scoring import credit
 from compliance.matching.translit import name_key, token_similarity
 from compliance.matching.weights import TokenWeights
 
@@ -33,13 +34,17 @@ def _deletions(key: str) -> set[str]:
 
 
 class NameIndex:
-    """Maps tokens to the ids of the names that contain them."""
+    """Maps tokens to the names that contain them, with each token's share of the name."""
 
-    def __init__(self, names: Iterable[tuple[int, Sequence[str]]]) -> None:
-        postings: dict[str, list[int]] = defaultdict(list)
+    def __init__(self, names: Iterable[tuple[int, Sequence[str]]], weights: TokenWeights) -> None:
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for name_id, tokens in names:
-            for token in set(tokens) | set(joined_pairs(tokens)):
-                postings[token].append(name_id)
+            own = {t: weights.weight(t) for t in tokens}
+            total = sum(own.values()) or 1.0
+            for token, weight in own.items():
+                postings[token].append((name_id, weight / total))
+            for a, b in zip(tokens, tokens[1:]):
+                postings[a + b].append((name_id, (own[a] + own[b]) / total))
         self.postings = dict(postings)
         by_key: dict[str, list[str]] = defaultdict(list)
         for token in self.postings:
@@ -51,9 +56,9 @@ class NameIndex:
                 for d in _deletions(key):
                     deleted[d].append(key)
         self.deleted = dict(deleted)
-        self.related = lru_cache(maxsize=200_000)(self._related)
+        self.similar = lru_cache(maxsize=200_000)(self._similar)
 
-    def _related(self, token: str) -> tuple[tuple[str, float], ...]:
+    def _similar(self, token: str) -> dict[str, float]:
         """List tokens a query token may match, with their similarity to it."""
         key = name_key(token)
         keys = {key}
@@ -63,26 +68,44 @@ class NameIndex:
             for d in _deletions(key):
                 keys.add(d)  # the list key has one letter less
                 keys.update(self.deleted.get(d, ()))  # one letter substituted
-        found = []
+        found = {}
         for k in keys:
             for candidate in self.by_key.get(k, ()):
                 s = 1.0 if candidate == token else token_similarity(token, candidate)
                 if s >= RELATED_FLOOR:
-                    found.append((candidate, s))
-        return tuple(found)
+                    found[candidate] = s
+        return found
 
-    def candidates(self, tokens: Sequence[str], weights: TokenWeights) -> dict[int, float]:
-        """Name id -> share of the query's weight that reached it (an upper bound of coverage)."""
+    def same_key(self, token: str) -> list[str]:
+        """List tokens with the same phonetic key."""
+        return self.by_key.get(name_key(token), [])
+
+    def candidates(self, tokens: Sequence[str], weights: TokenWeights,
+                   similar: Mapping[str, Mapping[str, float]]) -> dict[int, list[float]]:
+        """Name id -> [query share, name share] reached: upper bounds of both coverages.
+
+        A query token reaches the list tokens `similar[token]`; each reached name adds the
+        query token's share of the query and the list token's share of the name (a list
+        token reached twice may count twice: the bound stays an upper bound).
+        """
         total = sum(weights.weight(t) for t in tokens) or 1.0
         shares = {t: weights.weight(t) / total for t in tokens}
         probes = dict(shares)
         for a, b in zip(tokens, tokens[1:]):  # compounds: "abdul rahman" ~ "abdulrahman"
             probes[a + b] = probes.get(a + b, 0.0) + shares[a] + shares[b]
-        reached: dict[int, float] = {}
+        reached: dict[int, list[float]] = {}
         for token, share in probes.items():
-            hit: set[int] = set()
-            for candidate, _ in self.related(token):
-                hit.update(self.postings[candidate])
-            for name_id in hit:
-                reached[name_id] = reached.get(name_id, 0.0) + share
+            best: dict[int, float] = {}
+            for candidate, s in similar[token].items():
+                gain = credit(s)  # the alignment can earn no more for this pair
+                for name_id, name_share in self.postings[candidate]:
+                    if name_share * gain > best.get(name_id, 0.0):
+                        best[name_id] = name_share * gain
+            for name_id, name_share in best.items():
+                bound = reached.get(name_id)
+                if bound is None:
+                    reached[name_id] = [share, name_share]
+                else:
+                    bound[0] += share
+                    bound[1] += name_share
         return reached

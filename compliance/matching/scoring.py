@@ -9,8 +9,11 @@ into a score is kept for the explanation.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Levenshtein
 
 from compliance.matching.translit import name_key, token_similarity
 from compliance.matching.weights import TokenWeights
@@ -26,14 +29,29 @@ TOKEN_FULL = 0.92
 # the list token's key ("khamnei" ~ "khamenei", both "hmn") is taken as this similar.
 ABJAD_SCRIPTS = frozenset({"Arabic", "Hebrew"})
 ABJAD_KEY_SIMILARITY = 0.95
+MIN_ABJAD_KEY = 2  # two-letter keys ("md": madi, maydeh, mahdi) are too common to vouch
+# Tokens of three letters or fewer (Korean and Chinese syllables, short given names) may be
+# no more similar than their plain edit similarity plus this: "ji"~"ju" is not a 0.83 pair.
+SHORT_TOKEN = 2
+SHORT_TOKEN_SLACK = 0.15
 # An initial ("a") against a token it begins ("ali"): partial credit, never full.
 INITIAL_SIMILARITY = 0.85
-# score = query_coverage**QUERY_EXPONENT * candidate_coverage**CANDIDATE_EXPONENT
-QUERY_EXPONENT = 1.0
+# score = coverage of the lighter side**SUBSET_EXPONENT * coverage of the heavier
+# side**candidate_exponent: the lighter name must be found whole; the heavier one may carry
+# parts the other lacks, which for a person (middle names, patronymics) costs little and
+# for a company ("ARAB CHINA TRADING" against "Al-Arabi Trading") more.
+SUBSET_EXPONENT = 1.0
 CANDIDATE_EXPONENT = 0.25
-# Below this much matched weight a name carries less evidence (a lone common given name).
-FULL_EVIDENCE_WEIGHT = 1.0
-THIN_EVIDENCE_FLOOR = 0.75
+# When the lighter name is found whole and at full credit (two or more tokens, or one rare
+# token), the heavier name's extra parts cost less still: "Ali Khamenei" is all of itself in
+# "KHAMENEI, Ali Husseini".
+WHOLE_NAME_EXPONENT = 0.1
+WHOLE_NAME_MIN_WEIGHT = 0.8
+ORGANIZATION_CANDIDATE_EXPONENT = 0.5
+# Below this much matched weight a name carries less evidence: a lone common given name,
+# or "Mohammed Ahmed Hassan" (three common names, 0.93 together).
+FULL_EVIDENCE_WEIGHT = 1.2
+THIN_EVIDENCE_FLOOR = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +87,7 @@ class NameScore:
 
 
 NO_NAME = NameScore(0.0, 0.0, 0.0)
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(slots=True)
@@ -83,38 +102,43 @@ class _Side:
 
 def credit(similarity: float) -> float:
     """The share of a pair's weight that a token similarity earns."""
-    if similarity >= TOKEN_FULL:
-        return 1.0
-    return max(0.0, (similarity - TOKEN_FLOOR) / (TOKEN_FULL - TOKEN_FLOOR))
+    if similarity < TOKEN_FLOOR:
+        return 0.0
+    return min(1.0, similarity / TOKEN_FULL)
 
 
 def abjad_similarity(a: str, b: str) -> float:
     """token_similarity, but equal phonetic keys count as near-equal (vowel-less scripts)."""
     s = token_similarity(a, b)
     key = name_key(a)
-    if s < ABJAD_KEY_SIMILARITY and len(key) >= 2 and key == name_key(b):
+    if s < ABJAD_KEY_SIMILARITY and len(key) >= MIN_ABJAD_KEY and key == name_key(b):
         return ABJAD_KEY_SIMILARITY
     return s
 
 
 def name_score(query: Sequence[str], candidate: Sequence[str], weights: TokenWeights,
-               similarity: Callable[[str, str], float] = token_similarity) -> NameScore:
-    """Align two token sequences and score the alignment (0..1)."""
+               similarity: Callable[[str, str], float] = token_similarity,
+               candidate_exponent: float = CANDIDATE_EXPONENT,
+               compound_similarity: Callable[[str, str], float] | None = None) -> NameScore:
+    """Align two token sequences and score the alignment (0..1).
+
+    `compound_similarity` compares two joined tokens with one (default: `similarity`).
+    """
     if not query or not candidate:
         return NO_NAME
     q = _Side(query, [weights.weight(t) for t in query])
     c = _Side(candidate, [weights.weight(t) for t in candidate])
     pairs = _align(q, c, similarity)
     if not all(q.used) and not all(c.used):
-        pairs += _align_compounds(q, c, similarity)
-    return _score(q, c, pairs)
+        pairs += _align_compounds(q, c, compound_similarity or similarity)
+    return _score(q, c, pairs, candidate_exponent)
 
 
 def _align(q: _Side, c: _Side, similarity: Callable[[str, str], float]) -> list[tuple[float, list[int], list[int]]]:
     scored = []
     for i, a in enumerate(q.tokens):
         for j, b in enumerate(c.tokens):
-            s = 1.0 if a == b else _initial(a, b) if len(a) == 1 or len(b) == 1 else similarity(a, b)
+            s = 1.0 if a == b else _pair_similarity(a, b, similarity)
             if s >= TOKEN_FLOOR:
                 scored.append((s, i, j))
     scored.sort(key=lambda x: (-x[0], -(q.weights[x[1]] + c.weights[x[2]])))
@@ -126,8 +150,16 @@ def _align(q: _Side, c: _Side, similarity: Callable[[str, str], float]) -> list[
     return pairs
 
 
-def _initial(a: str, b: str) -> float:
-    return INITIAL_SIMILARITY if a[0] == b[0] else 0.0
+def _pair_similarity(a: str, b: str, similarity: Callable[[str, str], float]) -> float:
+    """Initials meet the words they begin; numbers ("77th", "1st") only their equals."""
+    if len(a) == 1 or len(b) == 1:
+        return INITIAL_SIMILARITY if a[0] == b[0] else 0.0
+    if _DIGIT.search(a) or _DIGIT.search(b):
+        return 0.0
+    s = similarity(a, b)
+    if min(len(a), len(b)) <= SHORT_TOKEN:
+        s = min(s, Levenshtein.normalized_similarity(a, b) + SHORT_TOKEN_SLACK)
+    return s
 
 
 def _align_compounds(q: _Side, c: _Side, similarity) -> list[tuple[float, list[int], list[int]]]:
@@ -147,20 +179,40 @@ def _align_compounds(q: _Side, c: _Side, similarity) -> list[tuple[float, list[i
     return pairs
 
 
-def _score(q: _Side, c: _Side, pairs) -> NameScore:
+def _whole(side: _Side, coverage: float, pairs) -> bool:
+    """Every token of the side was matched at full credit, and there is enough of it.
+
+    Tokens of two letters or fewer (Korean and Chinese syllables: "Yong Ho CHOE") do not
+    make a name whole: syllables overlap by chance too often.
+    """
+    if coverage < 1.0 - 1e-9 or any(credit(s) < 1.0 for s, _, _ in pairs):
+        return False
+    if any(len(t) <= SHORT_TOKEN for t in side.tokens):
+        return False
+    return len(side.tokens) >= 2 or side.weights[0] >= WHOLE_NAME_MIN_WEIGHT
+
+
+def _score(q: _Side, c: _Side, pairs, candidate_exponent: float) -> NameScore:
     q_total, c_total = sum(q.weights), sum(c.weights)
     q_matched = c_matched = 0.0
     matches = []
     for s, qi, cj in pairs:
         gain = credit(s)
         qw, cw = sum(q.weights[i] for i in qi), sum(c.weights[j] for j in cj)
+        if len(qi) == len(cj) == 1 and min(len(q.tokens[qi[0]]), len(c.tokens[cj[0]])) == 1:
+            qw = cw = min(qw, cw)  # an initial vouches for no more than an initial's weight
         q_matched += gain * qw
         c_matched += gain * cw
         matches.append(TokenMatch(" ".join(q.tokens[i] for i in qi), " ".join(c.tokens[j] for j in cj), s,
                                   max(qw, cw)))
     q_cov, c_cov = q_matched / q_total, c_matched / c_total
-    score = q_cov ** QUERY_EXPONENT * c_cov ** CANDIDATE_EXPONENT
-    evidence = min(1.0, q_matched / FULL_EVIDENCE_WEIGHT)
+    # The side with less name weight must be covered; the other may carry extra parts.
+    small, small_cov, large_cov, small_matched = (q, q_cov, c_cov, q_matched) if q_total <= c_total \
+        else (c, c_cov, q_cov, c_matched)
+    if _whole(small, small_cov, pairs):
+        candidate_exponent = min(candidate_exponent, WHOLE_NAME_EXPONENT)
+    score = small_cov ** SUBSET_EXPONENT * large_cov ** candidate_exponent
+    evidence = min(1.0, small_matched / FULL_EVIDENCE_WEIGHT)
     score *= THIN_EVIDENCE_FLOOR + (1 - THIN_EVIDENCE_FLOOR) * evidence
     return NameScore(
         min(1.0, score), q_cov, c_cov, tuple(matches),

@@ -1,8 +1,9 @@
 """Token rarity: how much a matching token says about identity.
 
-A token's weight is its inverse document frequency over every list name, counted by
-phonetic key so that the spellings of one name (Mohammed, Muhammad, Mohamad) share one
-frequency; capped by a prior for names that are common in the world even where they are
+A token's weight is its inverse document frequency over every list name: the larger of its
+own frequency and a share of its phonetic key's frequency, so that the many spellings of
+one name (Mohammed, Muhammad, Mohamad) are all common, while a rare name does not become
+common by sharing a key with others (Khamenei and Khomeini are both "hmn"); capped by a prior for names that are common in the world even where they are
 rare on the lists (John, Smith, Kim, Wang), and fixed low for particles and legal forms.
 So `Ali Khan` cannot alert on `KHAMENEI, Ali Husseini` through `Ali` alone.
 """
@@ -23,6 +24,7 @@ LEGAL_FORM_WEIGHT = 0.1  # nor do legal forms: "Acme LLC" and "Acme Ltd" differ 
 INITIAL_WEIGHT = 0.2  # a lone letter is an initial: it narrows, it does not identify
 MIN_WEIGHT = 0.1
 UNSEEN_WEIGHT = 1.0  # a token no list name has is as rare as it gets
+KEY_FREQUENCY_SHARE = 0.25  # how much of the key's frequency a token inherits
 
 # World-common given names and surnames: weight capped at COMMON_CAP even if the lists
 # rarely use them, so a shared common token alone never carries a match.
@@ -45,7 +47,8 @@ sergey sergei andrey andrei dmitry dmitri vladimir nikolay olga elena tatiana na
 class TokenWeights:
     """Weights from the key frequencies of a corpus of tokenized names."""
 
-    def __init__(self, key_counts: Counter[str], total: int) -> None:
+    def __init__(self, token_counts: Counter[str], key_counts: Counter[str], total: int) -> None:
+        self.token_counts = token_counts
         self.key_counts = key_counts
         self.total = max(total, 1)
         self._log_total = math.log(self.total + 1)
@@ -53,12 +56,15 @@ class TokenWeights:
 
     @classmethod
     def from_names(cls, names: Iterable[Sequence[str]]) -> TokenWeights:
-        counts: Counter[str] = Counter()
+        tokens_seen: Counter[str] = Counter()
         total = 0
         for tokens in names:
             total += 1
-            counts.update({name_key(t) for t in tokens})
-        return cls(counts, total)
+            tokens_seen.update(set(tokens))
+        keys: Counter[str] = Counter()
+        for token, count in tokens_seen.items():
+            keys[name_key(token)] += count
+        return cls(tokens_seen, keys, total)
 
     def weight(self, token: str) -> float:
         cached = self._cache.get(token)
@@ -73,7 +79,7 @@ class TokenWeights:
             return LEGAL_FORM_WEIGHT
         if len(token) == 1:
             return INITIAL_WEIGHT
-        count = self.key_counts.get(name_key(token), 0)
+        count = max(self.token_counts.get(token, 0), KEY_FREQUENCY_SHARE * self.key_counts.get(name_key(token), 0))
         idf = math.log((self.total + 1) / (count + 1)) / self._log_total if count else UNSEEN_WEIGHT
         if token in COMMON_TOKENS:
             idf = min(idf, COMMON_CAP)

@@ -17,7 +17,7 @@ def test_rare_tokens_weigh_more(weights):
     assert weights.weight("khamenei") > weights.weight("husseini") > weights.weight("ali")
     assert weights.weight("al") == PARTICLE_WEIGHT
     assert weights.weight("neverseen") == 1.0
-    assert TokenWeights(Counter(), 10).weight("smith") == COMMON_CAP  # common in the world
+    assert TokenWeights(Counter(), Counter(), 10).weight("smith") == COMMON_CAP  # common in the world
 
 
 def test_credit_curve():
@@ -51,7 +51,7 @@ def test_compounds_meet_their_split_form(weights):
 
 
 def test_empty_sides():
-    assert name_score((), ("a",), TokenWeights(Counter(), 1)).score == 0.0
+    assert name_score((), ("a",), TokenWeights(Counter(), Counter(), 1)).score == 0.0
 
 
 def test_initials_earn_partial_credit(weights):
