@@ -3,11 +3,13 @@
 Pipeline, the same for list names at index build and for queries at request time:
 1. `translit.latinize`: NFKC, invisible characters and diacritics dropped, homoglyphs
    folded, every script transliterated to lower-case Latin words.
-2. Organization legal forms canonicalized ("limited liability company" -> "llc",
+2. Digits inside mostly-letter words read as the letters OCR and keyboards confuse them
+   with ("Nasro1lah" -> "nasrollah", "2aw" -> "zaw"); ordinals ("77th") stay numbers.
+3. Organization legal forms canonicalized ("limited liability company" -> "llc",
    "obshchestvo s ogranichennoy otvetstvennostyu" -> "ooo"); they stay as tokens of low weight.
-3. Titles and honorifics removed and recorded (Ayatollah, Sayyid, Sheikh, Dr, General...),
+4. Titles and honorifics removed and recorded (Ayatollah, Sayyid, Sheikh, Dr, General...),
    unless removing them would leave no name.
-4. Particles (al, bin, ibn, abu, van, de...) kept as tokens; their weight is low (weights.py).
+5. Particles (al, bin, ibn, abu, van, de...) kept as tokens; their weight is low (weights.py).
 Handles (`@khamenei_ir`, `AliKhamenei1939`) are first split on separators, camelCase and
 digits; digits and tokens of one or two letters are dropped.
 """
@@ -73,6 +75,8 @@ LEGAL_FORMS: dict[tuple[str, ...], str] = {
 _MAX_FORM_LEN = max(len(p) for p in LEGAL_FORMS)
 LEGAL_TOKENS = frozenset(t for canonical in LEGAL_FORMS.values() for t in canonical.split())
 
+_OCR_DIGITS = str.maketrans("0123456789", "olzeasgtbg")
+_ORDINAL = re.compile(r"\d+(st|nd|rd|th)")
 _HANDLE_SPLIT = re.compile(r"[\s._\-@/#:+|]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=\D)(?=\d)|(?<=\d)(?=\D)")
 _TITLE_KEYS = frozenset(name_key(t) for t in ("sayyid", "sheikh", "ayatollah", "mullah", "hajji", "imam"))
@@ -107,7 +111,7 @@ class NameForm:
 def name_form(text: str) -> NameForm:
     """Normalize a display name or list name."""
     latin = latinize(text)
-    tokens, forms = _canonical_legal_forms(latin.split())
+    tokens, forms = _canonical_legal_forms([_ocr_digits(t) for t in latin.split()])
     script = script_of(text)
     tokens, titles = _strip_titles(tokens, vowelless=script == "Arabic")
     return NameForm(text, tuple(tokens), tuple(titles), tuple(forms), script, latin)
@@ -122,6 +126,13 @@ def handle_form(handle: str) -> NameForm:
     form = name_form(" ".join(kept))
     tokens = tuple(t for t in form.tokens if len(t) > 2)
     return NameForm(handle, tokens, form.titles, form.legal_forms, form.script, form.latin, handle=True)
+
+
+def _ocr_digits(token: str) -> str:
+    digits = sum(c.isdigit() for c in token)
+    if digits == 0 or digits * 2 >= len(token) or _ORDINAL.fullmatch(token):
+        return token
+    return token.translate(_OCR_DIGITS)
 
 
 def _canonical_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:

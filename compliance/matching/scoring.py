@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from compliance.matching.translit import name_key, token_similarity
 from compliance.matching.weights import TokenWeights
@@ -34,6 +34,8 @@ MIN_ABJAD_KEY = 2  # two-letter keys ("md": madi, maydeh, mahdi) are too common 
 # no more similar than their plain edit similarity plus this: "ji"~"ju" is not a 0.83 pair.
 SHORT_TOKEN = 2
 SHORT_TOKEN_SLACK = 0.15
+# From this length an adjacent transposition counts as one edit (optimal string alignment).
+MIN_TRANSPOSITION_TOKEN = 5
 # An initial ("a") against a token it begins ("ali"): partial credit, never full.
 INITIAL_SIMILARITY = 0.85
 # score = coverage of the lighter side**SUBSET_EXPONENT * coverage of the heavier
@@ -158,7 +160,9 @@ def _pair_similarity(a: str, b: str, similarity: Callable[[str, str], float]) ->
         return 0.0
     s = similarity(a, b)
     if min(len(a), len(b)) <= SHORT_TOKEN:
-        s = min(s, Levenshtein.normalized_similarity(a, b) + SHORT_TOKEN_SLACK)
+        return min(s, Levenshtein.normalized_similarity(a, b) + SHORT_TOKEN_SLACK)
+    if s < TOKEN_FULL and min(len(a), len(b)) >= MIN_TRANSPOSITION_TOKEN:
+        s = max(s, OSA.normalized_similarity(a, b))  # "innocnet" is one swap from "innocent"
     return s
 
 

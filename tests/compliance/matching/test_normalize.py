@@ -61,3 +61,12 @@ def test_handles_are_split(handle, tokens):
     form = handle_form(handle)
     assert form.tokens == tokens and form.handle
     assert form.to_dict()["handle"] is True
+
+
+@pytest.mark.parametrize(
+    "text, tokens",
+    [("Nasro1lah SARDASHTI", ("nasrollah", "sardashti")), ("2aw Min TUN", ("zaw", "min", "tun")),
+     ("77TH LIGHT INFANTRY DIVISION", ("77th", "light", "infantry", "division")), ("ROOM 101", ("room", "101"))],
+)
+def test_ocr_digits_inside_words(text, tokens):
+    assert name_form(text).tokens == tokens
