@@ -104,3 +104,12 @@ def test_lists_filter(engine):
     assert LEADER in {m.entity.id for m in unfiltered}
     assert LEADER not in {m.entity.id for m in filtered}
     assert {m.entity.list_id for m in filtered} <= {"un_sc", "eu_fsf"}
+
+
+def test_screening_finds_a_listed_identifier_whatever_the_name(engine):
+    listed = next(e for e in engine.entities
+                  if any(len(i.value) >= 8 and i.value.isalnum() for i in e.identifiers))
+    identifier = next(i for i in listed.identifiers if len(i.value) >= 8 and i.value.isalnum())
+    matches = engine.screen(Query(names=("Nobody Anybody",), identifiers=(("id", identifier.value.lower()),)))
+    assert matches[0].entity.id == listed.id
+    assert matches[0].verdict is Verdict.MATCH and "decisive" in matches[0].comparison.explanation
