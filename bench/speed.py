@@ -234,9 +234,9 @@ class Pass:
 
 @contextmanager
 def counting_scored(engine: Engine) -> Iterator[list[int] | None]:
-    """Count the entities screen scores (calls of Engine._compare) while the block runs;
+    """Count the entities screen scores (calls of Engine._evaluate) while the block runs;
     None if the engine has no such method. The wrapper costs well under 1% of a screen."""
-    compare = getattr(engine, "_compare", None)
+    compare = getattr(engine, "_evaluate", None)
     if compare is None:
         yield None
         return
@@ -246,11 +246,11 @@ def counting_scored(engine: Engine) -> Iterator[list[int] | None]:
         calls[0] += 1
         return compare(*args, **kwargs)
 
-    engine._compare = counting  # type: ignore[method-assign]
+    engine._evaluate = counting  # type: ignore[method-assign]
     try:
         yield calls
     finally:
-        del engine._compare
+        del engine._evaluate
 
 
 @contextmanager
@@ -352,7 +352,7 @@ def profile_queries(engine: Engine, queries: Sequence[Query], top: int = 14) -> 
 def candidate_table(counts: list[int] | None, first: Pass) -> dict[str, Any]:
     """First-sight latency by the number of entities screen scored (its bounded candidate set)."""
     if counts is None:
-        print("\n(latency by entities scored: not counted; needs the repeat pass and Engine._compare)")
+        print("\n(latency by entities scored: not counted; needs the repeat pass and Engine._evaluate)")
         return {}
     buckets = ((0, 0), (1, 20), (21, 100), (101, MAX_CANDIDATES - 1), (MAX_CANDIDATES, 1 << 30))
     print(f"\n{'first-sight latency by entities scored':40} {'n':>6} {'p50':>8} {'p90':>8} {'p99':>8} "

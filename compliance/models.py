@@ -1,7 +1,7 @@
 """Frozen dataclasses and enums shared by the domain: queries, verdicts, matches."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -59,10 +59,3 @@ class Match:
     @property
     def verdict(self) -> Verdict:
         return self.comparison.verdict
-
-
-@dataclass(frozen=True)
-class ScreeningResult:
-    query: Query
-    verdict: Verdict
-    matches: tuple[Match, ...] = field(default=())

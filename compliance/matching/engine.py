@@ -30,7 +30,7 @@ from compliance.matching.scoring import (
 )
 from compliance.matching.translit import name_key, token_similarity
 from compliance.matching.weights import TokenWeights
-from compliance.models import Comparison, Match, Query
+from compliance.models import Comparison, Match, Query, Verdict
 from compliance.policy import Policy, decide
 from watchlists.model import Entity, EntityType, Name
 
@@ -61,13 +61,21 @@ class _Best:
     adjusted: float
 
 
+@dataclass(frozen=True, slots=True)
+class _Evaluation:
+    score: float
+    verdict: Verdict
+    best: _Best
+    fired: list[features.FeatureResult]
+    decisive: str  # the identifier that matched, if one did
+
+
 class Engine:
     """Screens queries against a fixed set of list entities."""
 
     def __init__(self, entities: list[Entity], policy: Policy | None = None) -> None:
         self.entities = entities
         self.policy = policy or Policy()
-        self.version = ENGINE_VERSION
         self.names: list[_IndexedName] = [
             _IndexedName(i, name, name_form(name.full))
             for i, entity in enumerate(entities)
@@ -105,12 +113,12 @@ class Engine:
         for entity_index, name_ids, upper in self._candidates(forms, tables, query.lists, facts):
             if len(top) >= limit and upper + features.MAX_BONUS < top[0]:
                 break  # candidates come best bound first: none of the rest can enter the top
-            names = [self.names[n] for n in name_ids]
-            comparison = self._compare(forms, facts, self.entities[entity_index], names,
-                                       self._entity_facts(entity_index), lookups)
-            if comparison.score >= self.policy.review or comparison.verdict.rank:
-                matches.append(Match(self.entities[entity_index], comparison))
-                (heapq.heappush if len(top) < limit else heapq.heappushpop)(top, comparison.score)
+            entity = self.entities[entity_index]
+            ev = self._evaluate(forms, facts, entity, [self.names[n] for n in name_ids],
+                                self._entity_facts(entity_index), lookups)
+            if ev.verdict is not Verdict.CLEAR:
+                matches.append(Match(entity, self._comparison(entity, ev)))
+                (heapq.heappush if len(top) < limit else heapq.heappushpop)(top, ev.score)
         matches.sort(key=lambda m: (-m.score, m.entity.id))
         return matches[:limit]
 
@@ -139,8 +147,8 @@ class Engine:
         forms = query_forms(query)
         names = [_IndexedName(-1, name, name_form(name.full)) for name in candidate.names]
         similarities = [abjad_similarity if f.script in ABJAD_SCRIPTS else token_similarity for f in forms]
-        return self._compare(forms, features.query_facts(query), candidate, names,
-                             features.entity_facts(candidate), similarities)
+        return self._comparison(candidate, self._evaluate(forms, features.query_facts(query), candidate, names,
+                                                          features.entity_facts(candidate), similarities))
 
     def _entity_facts(self, index: int) -> features.Facts:
         facts = self._facts.get(index)
@@ -182,19 +190,22 @@ class Engine:
         ranked = sorted(best, key=lambda e: -best[e])[:MAX_CANDIDATES]
         return [(e, list(dict.fromkeys(names[e])), best[e]) for e in ranked]
 
-    def _compare(self, forms: list[NameForm], q_facts: features.Facts, entity: Entity,
-                 names: list[_IndexedName], c_facts: features.Facts, similarities: list[Similarity]) -> Comparison:
+    def _evaluate(self, forms: list[NameForm], q_facts: features.Facts, entity: Entity,
+                  names: list[_IndexedName], c_facts: features.Facts, similarities: list[Similarity]) -> _Evaluation:
+        """Score one entity: best name pair, then the secondary evidence."""
         best = self._best_name(forms, names, entity, similarities)
         fired = features.evaluate(q_facts, c_facts)
-        decisive = features.identifier_match(q_facts, c_facts)
-        score = best.adjusted + sum(f.contribution for f in fired)
-        if decisive[0]:
-            score = 1.0
-        score = max(0.0, min(1.0, score))
-        verdict = decide(score, self.policy, decisive=bool(decisive[0]))
-        explained = explanation(entity, best.query, best.name.name if best.name else None, best.score,
-                                best.adjusted, fired, decisive[1], score, verdict, self.policy, ENGINE_VERSION)
-        return Comparison(round(score, 4), verdict, explained, best.name.name.full if best.name else None)
+        decisive, decisive_detail = features.identifier_match(q_facts, c_facts)
+        score = 1.0 if decisive else max(0.0, min(1.0, best.adjusted + sum(f.contribution for f in fired)))
+        return _Evaluation(score, decide(score, self.policy, decisive=bool(decisive)), best, fired, decisive_detail)
+
+    def _comparison(self, entity: Entity, ev: _Evaluation) -> Comparison:
+        """The comparison with its explanation: built only for results that are returned."""
+        best = ev.best
+        name = best.name.name if best.name else None
+        explained = explanation(entity, best.query, name, best.score, best.adjusted, ev.fired, ev.decisive,
+                                ev.score, ev.verdict, self.policy, ENGINE_VERSION)
+        return Comparison(round(ev.score, 4), ev.verdict, explained, name.full if name else None)
 
     def _best_name(self, forms: list[NameForm], names: list[_IndexedName], entity: Entity,
                    similarities: list[Similarity]) -> _Best:
