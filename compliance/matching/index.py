@@ -22,6 +22,10 @@ from compliance.matching.weights import TokenWeights
 MIN_DELETION_KEY = 4
 # A reached list token must be at least this similar to the query token to count.
 RELATED_FLOOR = 0.70
+# Tokens lighter than this (particles, legal forms: al, bin, co) have posting lists of
+# thousands of names and carry almost no weight: their postings are not walked; every
+# reached name is credited as if they matched, so the bound stays an upper bound.
+LIGHT_WEIGHT = 0.15
 
 
 def joined_pairs(tokens: Sequence[str]) -> list[str]:
@@ -38,14 +42,17 @@ class NameIndex:
 
     def __init__(self, names: Iterable[tuple[int, Sequence[str]]], weights: TokenWeights) -> None:
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        light: dict[int, float] = {}
         for name_id, tokens in names:
             own = {t: weights.weight(t) for t in tokens}
             total = sum(own.values()) or 1.0
+            light[name_id] = sum(w for w in own.values() if w < LIGHT_WEIGHT) / total
             for token, weight in own.items():
                 postings[token].append((name_id, weight / total))
             for a, b in zip(tokens, tokens[1:]):
                 postings[a + b].append((name_id, (own[a] + own[b]) / total))
         self.postings = dict(postings)
+        self.light_share = light  # name id -> share of its weight in light tokens
         by_key: dict[str, list[str]] = defaultdict(list)
         for token in self.postings:
             by_key[name_key(token)].append(token)
@@ -86,11 +93,15 @@ class NameIndex:
 
         A query token reaches the list tokens `similar[token]`; each reached name adds the
         query token's share of the query and the list token's share of the name (a list
-        token reached twice may count twice: the bound stays an upper bound).
+        token reached twice may count twice: the bound stays an upper bound). Light tokens
+        are not walked but credited to every reached name (LIGHT_WEIGHT).
         """
         total = sum(weights.weight(t) for t in tokens) or 1.0
         shares = {t: weights.weight(t) / total for t in tokens}
-        probes = dict(shares)
+        light = {t for t in shares if weights.weight(t) < LIGHT_WEIGHT}
+        if light == set(shares):
+            light = set()  # a query of particles only: walk them after all
+        probes = {t: share for t, share in shares.items() if t not in light}
         for a, b in zip(tokens, tokens[1:]):  # compounds: "abdul rahman" ~ "abdulrahman"
             probes[a + b] = probes.get(a + b, 0.0) + shares[a] + shares[b]
         reached: dict[int, list[float]] = {}
@@ -108,4 +119,9 @@ class NameIndex:
                 else:
                     bound[0] += share
                     bound[1] += name_share
+        if light:
+            light_query = sum(shares[t] for t in light)
+            for name_id, bound in reached.items():
+                bound[0] += light_query
+                bound[1] += self.light_share[name_id]
         return reached
