@@ -2,20 +2,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(*args: str, instance: Path, **env: str) -> subprocess.CompletedProcess:
-    environ = {**os.environ, "COMPLIANCE_INSTANCE_DIR": str(instance), **env}
-    return subprocess.run([sys.executable, "-m", "compliance", *args], cwd=ROOT, env=environ,
-                          capture_output=True, text=True, timeout=300)
+from tests.cli import ROOT, run_cli as run
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,7 @@ outcome is logged; the CLI exits non-zero.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import run_cli
 from watchlists.catalog import Catalog
 from watchlists.fetch import REFRESH_LOG, FetchPolicy, refresh
 from watchlists.lists import LISTS
 from watchlists.model import read_bytes
 
-ROOT = Path(__file__).resolve().parents[2]
 FAST = FetchPolicy(connect_timeout=2, read_timeout=0.5, retries=1, backoff=0.01, max_bytes=50_000_000)
 
 
@@ -189,24 +187,21 @@ def test_size_cap(server, catalog):
     assert outcome.status == "failed" and "exceeds the cap of 1000" in outcome.error
 
 
-def run_cli(*args: str, instance: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COMPLIANCE_INSTANCE_DIR": str(instance), "COMPLIANCE_FETCH_RETRIES": "0",
-           "COMPLIANCE_FETCH_READ_TIMEOUT": "2"}
-    return subprocess.run([sys.executable, "-m", "compliance", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+def run_fast_cli(*args: str, instance: Path) -> subprocess.CompletedProcess:
+    return run_cli(*args, instance=instance, COMPLIANCE_FETCH_RETRIES="0", COMPLIANCE_FETCH_READ_TIMEOUT="2")
 
 
 def test_cli_refresh_failure_exits_non_zero(server, tmp_path):
-    done = run_cli("lists", "refresh", "--list", "un_sc", "--url", f"{server}/html", instance=tmp_path)
+    done = run_fast_cli("lists", "refresh", "--list", "un_sc", "--url", f"{server}/html", instance=tmp_path)
     assert done.returncode == 1
     assert "un_sc: FAILED: the server sent an HTML page" in done.stderr
     assert "in force: un_sc@2026-02-27-un_xml" in done.stderr
 
 
 def test_cli_refresh_success(server, tmp_path):
-    done = run_cli("lists", "refresh", "--list", "un_sc", "--url", f"{server}/un-next.xml", instance=tmp_path)
+    done = run_fast_cli("lists", "refresh", "--list", "un_sc", "--url", f"{server}/un-next.xml", instance=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "un_sc: updated to 2026-03-06-un_xml-" in done.stdout
-    shown = json.loads(run_cli("lists", "--json", instance=tmp_path).stdout)
+    shown = json.loads(run_fast_cli("lists", "--json", instance=tmp_path).stdout)
     un = next(row for row in shown if row["id"] == "un_sc")
     assert un["published"] == "2026-03-06" and un["entities"] == 1002
