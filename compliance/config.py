@@ -38,6 +38,19 @@ class Settings:
     refresh_urls: Mapping[str, str] = field(default_factory=lambda: {k: s.url for k, s in LISTS.items()})
     # download timeouts, retries, size cap and sanity checks for `lists refresh`
     fetch: FetchPolicy = FetchPolicy()
+    # SQLAlchemy URL of the store (audit log, keys, jobs); None: SQLite file under instance_dir
+    database_url: str | None = None
+    # audit records are kept at least this long (OFAC recordkeeping: 10 years since March 2025)
+    audit_retention_years: int = 10
+    # largest request body in bytes (413 beyond)
+    max_request_bytes: int = 1024 * 1024
+    # most accounts in one POST /v1/screen/batch
+    max_batch_items: int = 1000
+
+    @property
+    def store_url(self) -> str:
+        """The database URL in use: COMPLIANCE_DATABASE_URL or SQLite under the instance dir."""
+        return self.database_url or f"sqlite:///{self.instance_dir / 'compliance.sqlite3'}"
 
     @property
     def list_store_dir(self) -> Path:
@@ -63,6 +76,11 @@ class Settings:
             values["stale_after_days"] = _number(int, get("STALE_AFTER_DAYS"), "STALE_AFTER_DAYS")
         if get("LIST_CACHE"):
             values["list_cache"] = get("LIST_CACHE").lower() not in ("0", "false", "no", "off")
+        if get("DATABASE_URL"):
+            values["database_url"] = get("DATABASE_URL")
+        for name in ("AUDIT_RETENTION_YEARS", "MAX_REQUEST_BYTES", "MAX_BATCH_ITEMS"):
+            if get(name):
+                values[name.lower()] = _number(int, get(name), name)
         values["refresh_urls"] = {k: get(f"REFRESH_URL_{k.upper()}") or s.url for k, s in LISTS.items()}
         values["fetch"] = _fetch_policy(get)
         settings = replace(cls(), **values)
