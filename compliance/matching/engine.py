@@ -12,6 +12,8 @@ import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from compliance.matching import features
 from compliance.matching.explain import explanation
 from compliance.matching.index import NameIndex, joined_pairs
@@ -26,6 +28,7 @@ from compliance.matching.scoring import (
     WHOLE_NAME_EXPONENT,
     NameScore,
     abjad_similarity,
+    evidence_factor,
     name_score,
 )
 from compliance.matching.translit import name_key, token_similarity
@@ -84,6 +87,9 @@ class Engine:
         self.entity_names: list[list[int]] = [[] for _ in entities]
         for n, item in enumerate(self.names):
             self.entity_names[item.entity].append(n)
+        self._name_entity = np.array([item.entity for item in self.names], dtype=np.int32)
+        self._list_codes = {list_id: code for code, list_id in enumerate(sorted({e.list_id for e in entities}))}
+        self._entity_list = np.array([self._list_codes[e.list_id] for e in entities], dtype=np.int32)
         self.weights = TokenWeights.from_names(item.form.tokens for item in self.names)
         self.index = NameIndex(((n, item.form.tokens) for n, item in enumerate(self.names)), self.weights)
         self._facts: dict[int, features.Facts] = {}  # computed when an entity is first scored
@@ -110,8 +116,9 @@ class Engine:
         matches: list[Match] = []
         top: list[float] = []  # the best `limit` scores so far (a min-heap)
         lookups = [_lookup(t) for t in tables]
-        for entity_index, name_ids, upper in self._candidates(forms, tables, query.lists, facts):
-            if len(top) >= limit and upper + features.MAX_BONUS < top[0]:
+        bonus = features.potential_bonus(facts)
+        for entity_index, name_ids, upper in self._candidates(forms, tables, query.lists, facts, bonus):
+            if len(top) >= limit and upper + bonus < top[0]:
                 break  # candidates come best bound first: none of the rest can enter the top
             entity = self.entities[entity_index]
             ev = self._evaluate(forms, facts, entity, [self.names[n] for n in name_ids],
@@ -157,38 +164,39 @@ class Engine:
         return facts
 
     def _candidates(self, forms: list[NameForm], tables: list[dict], lists: tuple[str, ...] | None,
-                    facts: features.Facts) -> list[tuple[int, list[int], float]]:
+                    facts: features.Facts, bonus: float) -> list[tuple[int, list[int], float]]:
         """Entities, with those of their names that can still reach review, best bound first.
 
         An entity listing one of the query's identifiers is always a candidate (an exact
         identifier match is decisive, whatever the names say).
 
         With coverage bounds bq (query) and bc (name), a name scores at most
-        max(bq * bc**e(bq), bc * bq**e(bc)) plus the feature bonus, where e is the most
-        lenient exponent the lighter side's coverage allows (WHOLE_NAME_EXPONENT only when
-        it can be covered whole); names below that floor are never scored.
+        max(bq * bc**e(bq), bc * bq**e(bc)), where e is the most lenient exponent the
+        lighter side's coverage allows (WHOLE_NAME_EXPONENT only when it can be covered
+        whole), times the evidence factor of the most weight the lighter side can have
+        matched; names whose bound plus the query's potential feature bonus stays below
+        review are never scored.
         """
-        floor = self.policy.review - features.MAX_BONUS
-        best: dict[int, float] = {}
-        names: dict[int, list[int]] = {}
+        floor = self.policy.review - bonus
+        found_ids, found_upper = [], []
         for form, table in zip(forms, tables):
-            for name_id, (bq, bc) in self.index.candidates(form.tokens, self.weights, table).items():
-                bq, bc = min(bq, 1.0), min(bc, 1.0)
-                upper = max(bq * bc ** _exponent_bound(bq), bc * bq ** _exponent_bound(bc))
-                if upper < floor:
-                    continue
-                entity = self.names[name_id].entity
-                if lists is not None and self.entities[entity].list_id not in lists:
-                    continue
-                names.setdefault(entity, []).append(name_id)
-                best[entity] = max(best.get(entity, 0.0), upper)
+            ids, bq, bc = self.index.candidates(form.tokens, self.weights, table)
+            if not len(ids):
+                continue
+            q_total = sum(self.weights.weight(t) for t in set(form.tokens))
+            upper = _name_bounds(np.minimum(bq, 1.0), np.minimum(bc, 1.0), q_total, self.index.totals[ids])
+            keep = upper >= floor
+            if lists is not None:
+                keep &= np.isin(self._entity_list[self._name_entity[ids]], [self._list_codes.get(x, -1) for x in lists])
+            found_ids.append(ids[keep])
+            found_upper.append(upper[keep])
+        ranked = _rank_entities(self._name_entity, found_ids, found_upper, MAX_CANDIDATES)
         for value in facts.identifiers:
             for entity in self.by_identifier.get(value, ()):
                 if lists is None or self.entities[entity].list_id in lists:
-                    best[entity] = 1.0 + features.MAX_BONUS
-                    names.setdefault(entity, self.entity_names[entity])
-        ranked = sorted(best, key=lambda e: -best[e])[:MAX_CANDIDATES]
-        return [(e, list(dict.fromkeys(names[e])), best[e]) for e in ranked]
+                    ranked = [(entity, self.entity_names[entity], 1.0 + features.MAX_BONUS)] + \
+                             [r for r in ranked if r[0] != entity]
+        return ranked
 
     def _evaluate(self, forms: list[NameForm], q_facts: features.Facts, entity: Entity,
                   names: list[_IndexedName], c_facts: features.Facts, similarities: list[Similarity]) -> _Evaluation:
@@ -222,9 +230,30 @@ class Engine:
         return best
 
 
-def _exponent_bound(covered: float) -> float:
-    """The most lenient exponent on the other side when the lighter side has this bound."""
-    return WHOLE_NAME_EXPONENT if covered >= 1.0 - 1e-9 else CANDIDATE_EXPONENT
+def _name_bounds(bq: np.ndarray, bc: np.ndarray, q_total: float, c_totals: np.ndarray) -> np.ndarray:
+    """Upper bounds of the name scores from the coverage bounds (see Engine._candidates)."""
+    whole = 1.0 - 1e-9
+    eq = np.where(bq >= whole, WHOLE_NAME_EXPONENT, CANDIDATE_EXPONENT)
+    ec = np.where(bc >= whole, WHOLE_NAME_EXPONENT, CANDIDATE_EXPONENT)
+    upper = np.maximum(bq * bc ** eq, bc * bq ** ec)
+    lighter_matched = np.where(q_total <= c_totals, bq * q_total, bc * c_totals)
+    return upper * evidence_factor(lighter_matched)
+
+
+def _rank_entities(name_entity: np.ndarray, ids: list[np.ndarray], upper: list[np.ndarray],
+                   limit: int) -> list[tuple[int, list[int], float]]:
+    """(entity, its reached names, best bound) for the `limit` entities with the best bounds."""
+    ids_all, upper_all = (np.concatenate(ids), np.concatenate(upper)) if ids else (np.zeros(0, np.int32), np.zeros(0))
+    if not len(ids_all):
+        return []
+    entities = name_entity[ids_all]
+    order = np.lexsort((-upper_all, entities))  # grouped by entity, best bound first
+    ids_all, upper_all, entities = ids_all[order], upper_all[order], entities[order]
+    starts = np.flatnonzero(np.r_[True, entities[1:] != entities[:-1]])
+    ends = np.r_[starts[1:], len(entities)]
+    best = np.argsort(-upper_all[starts], kind="stable")[:limit]
+    return [(int(entities[starts[i]]), list(dict.fromkeys(ids_all[starts[i]:ends[i]].tolist())),
+             float(upper_all[starts[i]])) for i in best]
 
 
 def _lookup(table: dict[str, dict[str, float]]) -> Similarity:

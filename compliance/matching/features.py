@@ -198,6 +198,16 @@ FEATURES: tuple[Feature, ...] = (
 MAX_BONUS = sum(w for _, _, w in FEATURES if w > 0)
 
 
+def potential_bonus(q: Facts) -> float:
+    """The most the features can add for this query: what it earns against itself.
+
+    Every supporting feature is at its fullest when the candidate states exactly the
+    query's facts, and features that exclude each other (exact date, same year) do so
+    there too; a query without a date or country can earn nothing from them.
+    """
+    return sum(f.contribution for f in evaluate(q, q) if f.contribution > 0)
+
+
 def evaluate(q: Facts, c: Facts) -> list[FeatureResult]:
     """Every feature that fired, with its contribution."""
     results = []

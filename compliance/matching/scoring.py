@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz.distance import OSA, Levenshtein
 
 from compliance.matching.translit import name_key, token_similarity
@@ -107,6 +108,14 @@ def credit(similarity: float) -> float:
     if similarity < TOKEN_FLOOR:
         return 0.0
     return min(1.0, similarity / TOKEN_FULL)
+
+
+def evidence_factor(matched_weight):
+    """The multiplier for how much name weight a match rests on (1.0 from FULL_EVIDENCE_WEIGHT).
+
+    Takes a float or a numpy array (the engine bounds many names at once).
+    """
+    return THIN_EVIDENCE_FLOOR + (1 - THIN_EVIDENCE_FLOOR) * np.minimum(1.0, matched_weight / FULL_EVIDENCE_WEIGHT)
 
 
 def abjad_similarity(a: str, b: str) -> float:
@@ -216,8 +225,7 @@ def _score(q: _Side, c: _Side, pairs, candidate_exponent: float) -> NameScore:
     if _whole(small, small_cov, pairs):
         candidate_exponent = min(candidate_exponent, WHOLE_NAME_EXPONENT)
     score = small_cov ** SUBSET_EXPONENT * large_cov ** candidate_exponent
-    evidence = min(1.0, small_matched / FULL_EVIDENCE_WEIGHT)
-    score *= THIN_EVIDENCE_FLOOR + (1 - THIN_EVIDENCE_FLOOR) * evidence
+    score *= evidence_factor(small_matched)
     return NameScore(
         min(1.0, score), q_cov, c_cov, tuple(matches),
         tuple(t for t, used in zip(q.tokens, q.used) if not used),

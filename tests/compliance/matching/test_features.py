@@ -58,3 +58,24 @@ def test_countries():
     assert country_match(query_facts(Query(names=("x",), countries=("IR",))), c)[0] == 1.0
     assert country_conflict(query_facts(Query(names=("x",), countries=("Norway",))), c)[0] == 1.0
     assert country_conflict(query_facts(Query(names=("x",))), c)[0] == 0.0
+
+
+BONUS_QUERIES = [Query(names=("x",), birth_date=d, countries=c)
+                 for d in (None, "1939", "1939-04", "1939-04-19", "1956", "1960-02-02")
+                 for c in ((), ("IR",), ("Iraq",))]
+BONUS_ENTITIES = [listed(*dates, countries=countries)
+                  for dates in ((), (EXACT,), (RANGE,), (CIRCA,), (EXACT, RANGE))
+                  for countries in ((), ("Iran",), ("Iran", "Iraq"))]
+
+
+@pytest.mark.parametrize("query", BONUS_QUERIES, ids=lambda q: f"{q.birth_date}-{'+'.join(q.countries)}")
+def test_potential_bonus_bounds_what_any_listing_adds(query):
+    """The engine prunes with potential_bonus: no candidate may earn more from the features."""
+    from compliance.matching.features import evaluate, potential_bonus
+
+    facts = query_facts(query)
+    earned = [sum(f.contribution for f in evaluate(facts, entity_facts(e)) if f.contribution > 0)
+              for e in BONUS_ENTITIES]
+    assert max(earned) <= potential_bonus(facts) + 1e-12
+    if query.birth_date is None and not query.countries:
+        assert potential_bonus(facts) == 0.0
