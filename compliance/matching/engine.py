@@ -46,7 +46,8 @@ Similarity = Callable[[str, str], float]
 HANDLE_FACTOR = 0.95
 WEAK_ALIAS_FACTOR = 0.92
 # At most this many candidate entities are scored per query, best coverage bound first.
-MAX_CANDIDATES = 200
+MAX_CANDIDATES = 1000
+TIE_BREAK = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +186,9 @@ class Engine:
                 continue
             q_total = sum(self.weights.weight(t) for t in set(form.tokens))
             upper = _name_bounds(np.minimum(bq, 1.0), np.minimum(bc, 1.0), q_total, self.index.totals[ids])
+            # Many names bound at 1.0 for a query of common tokens: rank those reached by more
+            # of both names first (a tiny raise keeps the bound an upper bound).
+            upper += TIE_BREAK * (bq + bc)
             keep = upper >= floor
             if lists is not None:
                 keep &= np.isin(self._entity_list[self._name_entity[ids]], [self._list_codes.get(x, -1) for x in lists])
