@@ -91,9 +91,10 @@ class NameIndex:
         keys = {key}
         if len(key) >= MIN_DELETION_KEY - 1:
             keys.update(self.deleted.get(key, ()))  # the list key has one letter more
+        if len(key) >= MIN_DELETION_KEY - 1:
+            keys.update(_deletions(key))  # the list key has one letter less
         if len(key) >= MIN_DELETION_KEY:
             for d in _deletions(key):
-                keys.add(d)  # the list key has one letter less
                 keys.update(self.deleted.get(d, ()))  # one letter substituted
         found = {}
         for k in keys:
