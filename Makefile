@@ -24,6 +24,7 @@ $(TEST_STAMP): requirements.txt requirements-test.txt $(STAMP)
 venv: $(STAMP)
 
 run: $(STAMP)
+	$(PY) -m compliance keys bootstrap
 	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) app:app
 
 test: $(TEST_STAMP)

@@ -1,7 +1,8 @@
 """gunicorn settings for `make run` and the container (override with GUNICORN_CMD_ARGS)."""
 import multiprocessing
+from typing import Any
 
-# Load the app (and its lists) once in the master, then fork: workers share the pages.
+# Load the app (lists, engine, store) once in the master, then fork: workers share the pages.
 preload_app = True
 workers = multiprocessing.cpu_count()
 worker_class = "sync"
@@ -12,3 +13,10 @@ accesslog = "-"
 errorlog = "-"
 # Request line, status, size and timing only: no bodies, so no personal data.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """A forked worker must not use the master's database connections: drop the inherited pool
+    (without closing the master's sockets); the worker opens its own on first use."""
+    if server.cfg.preload_app:
+        server.app.wsgi().extensions["compliance"].store.dispose()

@@ -1,67 +1,108 @@
 """Sanctions-screening service. `create_app()` is the one place that wires it together:
-config -> logging -> errors -> services -> blueprints."""
+config -> logging -> services (lists, engine, store, audit log, keys, screener) -> API."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
 from compliance.config import Settings
-from compliance.errors import register_error_handlers
 from compliance.lists import Watchlists
 from watchlists.catalog import CatalogError
 from watchlists.model import ListParseError
+
+if TYPE_CHECKING:
+    from compliance.audit import AuditLog
+    from compliance.keys import KeyStore
+    from compliance.matching.engine import Engine
+    from compliance.service import Screener
+    from compliance.store import Store
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
-    """What the views use; built once per app."""
+    """What the views use; built once per app (before gunicorn forks, so workers share it)."""
 
     settings: Settings
-    watchlists: Watchlists | None
-    load_error: str | None = None
+    store: Store
+    audit: AuditLog
+    keys: KeyStore
+    watchlists: Watchlists | None = None
+    load_error: str | None = None  # why the lists could not be loaded (then screening is 503)
+    engine: Engine | None = None
+    screener: Screener | None = None
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app.
 
     `test_config` keys: UPPER_CASE ones go to Flask's config (TESTING...); lower_case ones
-    that name a Settings field override it; `watchlists` passes already loaded lists.
+    that name a Settings field override it; `watchlists` passes already loaded lists and
+    `engine` an engine already built from them (tests share one per session).
     """
     config = dict(test_config or {})
     preloaded = config.pop("watchlists", None)
+    engine = config.pop("engine", None)
     known = {f.name for f in fields(Settings)}
     overrides = {k: config.pop(k) for k in list(config) if k in known}
     settings = Settings.from_env(**overrides)
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
-    app.config.from_mapping(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=1024 * 1024)
+    app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_request_bytes)
     app.config.update({k: v for k, v in config.items() if k.isupper()})
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # documents keep their documented order
     _configure_logging()
-    register_error_handlers(app)
-    app.extensions["compliance"] = _services(settings, preloaded)
-
-    from compliance.api import health
-
-    app.register_blueprint(health.bp)
+    app.extensions["compliance"] = _services(settings, preloaded, engine)
+    _register_api(app)
     return app
 
 
-def _services(settings: Settings, preloaded: Watchlists | None) -> Services:
-    if preloaded is not None:
-        return Services(settings, preloaded)
-    try:
-        watchlists = Watchlists.load(settings)
-    except (ListParseError, CatalogError, OSError) as exc:
-        log.error("lists could not be loaded: %s", exc)
-        return Services(settings, None, f"lists could not be loaded: {exc}")
-    log.info("loaded %d lists, %d entities", len(watchlists.lists), watchlists.entity_count)
-    return Services(settings, watchlists)
+def _services(settings: Settings, preloaded: Watchlists | None, engine: Engine | None) -> Services:
+    from compliance.audit import AuditLog
+    from compliance.keys import KeyStore
+    from compliance.service import Screener
+    from compliance.store import Store
+
+    store = Store.connect(settings.store_url)
+    audit = AuditLog(store, settings.audit_retention_years)
+    services = Services(settings, store, audit, KeyStore(store, audit), preloaded)
+    if services.watchlists is None:
+        try:
+            services.watchlists = Watchlists.load(settings)
+        except (ListParseError, CatalogError, OSError) as exc:
+            log.error("lists could not be loaded: %s", exc)
+            services.load_error = f"lists could not be loaded: {exc}"
+            return services
+        log.info("loaded %d lists, %d entities", len(services.watchlists.lists), services.watchlists.entity_count)
+    services.engine = engine or _build_engine(services.watchlists)
+    services.screener = Screener(services.engine, services.watchlists, audit, settings)
+    return services
+
+
+def _build_engine(watchlists: Watchlists) -> Engine:
+    from compliance.matching.engine import Engine
+
+    started = time.perf_counter()
+    engine = Engine.build(e for item in watchlists.lists for e in item.entities)
+    log.info("engine built over %d entities in %.2f s", len(engine.entities), time.perf_counter() - started)
+    return engine
+
+
+def _register_api(app: Flask) -> None:
+    from compliance.api import audit, auth, context, docs, health, lists, screening
+    from compliance.api.spec import ComplianceApi
+
+    api = ComplianceApi(app)  # also registers the problem+json error handlers
+    context.install(app, auth.authenticate)
+    for blueprint in (health.bp, screening.bp, lists.bp, audit.bp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(docs.bp)
 
 
 def _configure_logging() -> None:

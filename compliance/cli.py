@@ -1,22 +1,28 @@
-"""Command line: `python -m compliance lists [diff|refresh|import]`, `compare`, `screen`.
+"""Command line: `python -m compliance lists [diff|refresh|import]`, `compare`, `screen`,
+`keys [create|list|revoke|bootstrap]`, `audit [verify|export]`.
 
 Reads the same settings as the service (COMPLIANCE_* environment variables).
 """
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
+from compliance.audit import Actor, AuditEvent, AuditFilter, AuditLog
 from compliance.config import ConfigError, Settings
+from compliance.keys import KeyNotFoundError, KeyStore, Role
 from compliance.lists import Watchlists, build_catalog, status_of
 from compliance.matching.records import RecordError, candidate_from_record, query_from_record
 from compliance.models import Match, Query, Verdict
 from compliance.policy import overall
+from compliance.store import Store
 from watchlists.catalog import BUNDLE_DIR, Catalog, CatalogError
 from watchlists.diff import ListDiff, diff_entities
 from watchlists.fetch import refresh
@@ -336,3 +342,155 @@ def _screen_jsonl(engine, stream, limit: int) -> None:
         click.echo(json.dumps(out, ensure_ascii=False))
     if errors:
         raise click.ClickException(f"{errors} malformed line(s)")
+
+
+def _store(settings: Settings) -> tuple[AuditLog, KeyStore]:
+    """The audit log and key store at settings.store_url (tables created if missing)."""
+    try:
+        store = Store.connect(settings.store_url)
+    except (SQLAlchemyError, ValueError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise click.ClickException(f"cannot open the store: {str(reason).splitlines()[0]}") from exc
+    audit = AuditLog(store, settings.audit_retention_years)
+    return audit, KeyStore(store, audit)
+
+
+def _operator() -> Actor:
+    """The person at the command line, as the audit log names them."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry, as in some containers
+        user = "unknown"
+    return Actor.system(f"cli:{user}")
+
+
+@main.group()
+def keys() -> None:
+    """API keys: create (shown once), list, revoke, bootstrap the first admin key."""
+
+
+@keys.command("create")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]), help="What the key may do.")
+@click.option("--name", required=True, help="Who or what uses the key, e.g. the calling system.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: id, name, role, key.")
+def keys_create(role: str, name: str, as_json: bool) -> None:
+    """Create a key and print it once: only its hash is stored."""
+    _, key_store = _store(_settings())
+    try:
+        key, secret = key_store.create(name, Role(role), _operator())
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps({"id": key.id, "name": key.name, "role": key.role.value, "key": secret}))
+        return
+    click.echo(f"created {key.role.value} key {key.id} ({key.name}). The key, shown only now:\n\n  {secret}\n\n"
+               "Send it as `Authorization: Bearer <key>`.")
+
+
+@keys.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def keys_list(as_json: bool) -> None:
+    """Every key with its role and state (never a secret)."""
+    _, key_store = _store(_settings())
+    found = key_store.list()
+    if as_json:
+        click.echo(json.dumps([k.to_dict() for k in found], indent=2, ensure_ascii=False))
+        return
+    table = [("ID", "NAME", "ROLE", "CREATED", "REVOKED")]
+    table += [(k.id, k.name, k.role.value, _minute(k.created_at), _minute(k.revoked_at) or "-") for k in found]
+    _print_table(table)
+
+
+def _minute(moment: datetime | None) -> str:
+    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key: it stops working on the next request."""
+    _, key_store = _store(_settings())
+    try:
+        key = key_store.revoke(key_id, _operator())
+    except KeyNotFoundError as exc:
+        raise click.ClickException(str(exc.args[0])) from exc
+    click.echo(f"revoked {key.role.value} key {key.id} ({key.name}) at {_minute(key.revoked_at)}")
+
+
+@keys.command("bootstrap")
+def keys_bootstrap() -> None:
+    """Create an admin key if there is no active one, and print it once (run by `make run`)."""
+    _, key_store = _store(_settings())
+    created = key_store.bootstrap(_operator())
+    if created is None:
+        click.echo("keys: an active admin key exists; no key created.")
+        return
+    key, secret = created
+    click.echo(f"No admin key existed: created admin key {key.id} ({key.name}). Shown only now, store it:\n\n"
+               f"  {secret}\n\nCreate keys for each role with it, or with the CLI:\n"
+               "  .venv/bin/python -m compliance keys create --role screener --name <caller>\n"
+               f"Roles: {', '.join(r.value for r in Role)}.\n")
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit log: verify the hash chain, export records."""
+
+
+@audit_group.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def audit_verify(as_json: bool) -> None:
+    """Walk the whole chain; exit code 1 and the first broken link when it does not hold."""
+    audit, _ = _store(_settings())
+    report = audit.verify()
+    audit.append(AuditEvent("audit.verify", _operator(), detail=report.to_dict()))
+    if as_json:
+        click.echo(json.dumps(report.to_dict()))
+    elif report.ok:
+        click.echo(f"audit chain intact: {report.checked:,} records verified")
+    else:
+        click.echo(f"audit chain BROKEN at seq {report.broken_seq}"
+                   f"{f' (record {report.broken_id})' if report.broken_id else ''}: {report.reason}; "
+                   f"{report.checked:,} records before it verified", err=True)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("expected an ISO 8601 date or time, e.g. 2026-11-21 or 2026-11-21T09:00Z") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+@audit_group.command("export")
+@click.option("--format", "fmt", required=True, type=click.Choice(["csv", "jsonl"]))
+@click.option("--since", callback=_moment, help="From this UTC time on (inclusive), ISO 8601.")
+@click.option("--until", callback=_moment, help="Before this UTC time (exclusive), ISO 8601.")
+@click.option("--actor", help="Key id or name.")
+@click.option("--account-id")
+@click.option("--action", help="e.g. screen, screen.batch_item, key.create.")
+@click.option("--verdict", type=click.Choice(["match", "review", "clear"]))
+@click.option("--entity-id", help="Records with a match on this entity.")
+@click.option("--list-version", help="A version, or LIST@VERSION.")
+@click.option("--batch-id")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write to this file instead of stdout.")
+def audit_export(fmt: str, output: Path | None, **filters: str | datetime | None) -> None:
+    """Stream the matching records, oldest first; the export itself is audited."""
+    audit, _ = _store(_settings())
+    chosen = AuditFilter(**filters)
+    shown = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in filters.items() if v is not None}
+    audit.append(AuditEvent("audit.export", _operator(), detail={"format": fmt, "filters": shown}))
+    chunks = audit.export(chosen, fmt)
+    if output is None:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+        return
+    with output.open("w", encoding="utf-8", newline="") as sink:
+        for chunk in chunks:
+            sink.write(chunk)
+    click.echo(f"exported to {output}", err=True)

@@ -1,19 +1,13 @@
-"""Errors as RFC 9457 problem details (`application/problem+json`).
+"""The domain's errors: each carries the HTTP status, title and problem type it is answered with.
 
-Domain errors carry their HTTP status, title and type as class attributes; the handlers
-turn them, werkzeug's HTTP errors and anything unexpected into problem documents. The
-unexpected case is logged with its traceback and answered with generic text only.
+Framework-free: the handlers that turn these (and werkzeug's errors, and the unexpected) into
+RFC 9457 problem documents live at the edge, in `compliance/api/problems.py`.
 """
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
 
-from flask import Flask, Response, json, request
-from werkzeug.exceptions import HTTPException
-
-PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://sanctions-screening.local/problems/"
-log = logging.getLogger(__name__)
 
 
 class ComplianceError(Exception):
@@ -29,29 +23,32 @@ class ComplianceError(Exception):
 
 
 class NotReadyError(ComplianceError):
+    """The lists (and so the engine) are not loaded: screening cannot be answered."""
+
     status = 503
     title = "Lists not loaded"
     type = TYPE_BASE + "not-ready"
 
 
-def problem(status: int, title: str, detail: str | None = None, type_: str = "about:blank", **extra) -> Response:
-    body = {"type": type_, "title": title, "status": status, **({"detail": detail} if detail else {}), **extra}
-    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+class NotFoundError(ComplianceError):
+    """A named thing (entity, audit record) does not exist."""
+
+    status = 404
+    title = "Not Found"
+    type = TYPE_BASE + "not-found"
 
 
-def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(ComplianceError)
-    def _domain(exc: ComplianceError) -> Response:
-        return problem(exc.status, exc.title, exc.detail, exc.type)
+class InvalidInputError(ComplianceError):
+    """Input that is well-formed but refers to something the service does not have.
 
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException) -> Response:
-        response = problem(exc.code or 500, exc.name, exc.description)
-        if exc.code == 405 and getattr(exc, "valid_methods", None):
-            response.headers["Allow"] = ", ".join(exc.valid_methods)
-        return response
+    `errors` are `{"pointer": "#/lists/0", "detail": "..."}` items, the same shape as the
+    per-field messages of a schema validation error.
+    """
 
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return problem(500, "Internal Server Error", "An unexpected error occurred; it has been logged.")
+    status = 422
+    title = "Unprocessable Content"
+    type = TYPE_BASE + "invalid-input"
+
+    def __init__(self, detail: str, errors: Sequence[dict[str, str]] = ()) -> None:
+        super().__init__(detail)
+        self.errors = list(errors)

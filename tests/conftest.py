@@ -1,4 +1,5 @@
-"""Shared fixtures: a session-wide parse cache over the bundled lists, and the Flask app."""
+"""Shared fixtures: a session-wide parse cache over the bundled lists, one engine built over
+them for the whole session, and the Flask app."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,6 +9,7 @@ import pytest
 from compliance import create_app
 from compliance.config import Settings
 from compliance.lists import Watchlists
+from compliance.matching.engine import Engine
 from watchlists.catalog import Catalog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,11 +32,25 @@ def default_watchlists(session_instance) -> Watchlists:
     return Watchlists.load(Settings.from_env({}, instance_dir=session_instance))
 
 
+@pytest.fixture(scope="session")
+def default_engine(default_watchlists) -> Engine:
+    """The engine over the default lists: built once (about 3 s), shared by every app."""
+    return Engine.build(e for item in default_watchlists.lists for e in item.entities)
+
+
 @pytest.fixture
-def app(tmp_path, default_watchlists):
-    return create_app({"TESTING": True, "instance_dir": tmp_path, "watchlists": default_watchlists})
+def app(tmp_path, default_watchlists, default_engine):
+    # database_url None: SQLite under tmp_path, whatever COMPLIANCE_DATABASE_URL says
+    app = create_app({"TESTING": True, "instance_dir": tmp_path, "watchlists": default_watchlists,
+                      "engine": default_engine, "database_url": None})
+    yield app
+    app.extensions["compliance"].store.close()
 
 
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+# The store fixtures (`store_url` on SQLite and PostgreSQL, `store`, `audit_log`, `key_store`).
+from tests.compliance.store_fixtures import audit_log, key_store, store, store_url  # noqa: E402,F401

@@ -1,0 +1,143 @@
+"""Benchmark: the audit append cost per record, single and batched, on SQLite and PostgreSQL.
+
+Baseline, run in the same process and database: a plain INSERT of the same, already sealed
+rows into a copy of the audit table (no hashing, no write lock, no chain head, no index rows).
+Each measurement stops after --seconds or --records, whichever comes first. PostgreSQL is
+measured when --pg (default: COMPLIANCE_TEST_DATABASE_URL) reaches a server.
+
+    .venv/bin/python bench/audit.py [--seconds 5] [--batch 500] [--pg URL]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import (Column, Index, MetaData, NullPool, Table, create_engine, make_url,  # noqa: E402
+                        text)
+
+from compliance.audit import Actor, AuditEvent, AuditLog  # noqa: E402
+from compliance.audit_records import prepare, seal  # noqa: E402
+from compliance.store import Store  # noqa: E402
+
+
+def screening_event(n: int) -> AuditEvent:
+    """A single screening with three matches and their explanations (~3 kB of JSON)."""
+    explanation = {"summary": "Name 'Ali Hosseini Khamenei' met listed primary name 'KHAMENEI, Ali' " * 3,
+                   "alignment": [{"query": t, "candidate": t, "similarity": 0.97, "weight": 0.3}
+                                 for t in ("ali", "hosseini", "khamenei")],
+                   "evidence": {"dob": {"query": "1939-04-19", "listed": "1939-04-19", "contribution": 0.05}}}
+    matches = [{"entity_id": f"ofac_sdn:{26945 + i}", "list": "ofac_sdn", "score": 0.95 - i / 10,
+                "verdict": "match", "matched_name": "KHAMENEI, Ali", "explanation": explanation} for i in range(3)]
+    return AuditEvent("screen", Actor("c890223d64c97850", "billing", "screener"),
+                      input={"account_id": f"acc-{n}", "names": ["Ali Hosseini Khamenei"], "country": "IR"},
+                      account_id=f"acc-{n}", verdict="match", matches=matches,
+                      list_versions={"ofac_sdn": "2024-05-03-ofac_csv-210ca6b4", "un_sc": "2026-02-27-un_xml"},
+                      engine_version="e1", policy_version="p1", request_id=uuid.uuid4().hex, client="127.0.0.1")
+
+
+def measure(step: Callable[[int], int], seconds: float, records: int) -> float:
+    """Microseconds per record: call step(i) (it returns the records it wrote) until a bound is hit."""
+    done, start = 0, time.perf_counter()
+    while done < records and time.perf_counter() - start < seconds:
+        done += step(done)
+    return (time.perf_counter() - start) / done * 1e6
+
+
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 5})
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def plain_copy(store: Store) -> Table:
+    """A table like audit_records, with the same columns and indexes (the baseline's target)."""
+    source = store.tables.audit_records
+    plain = Table("bench_plain", MetaData(), *(Column(c.name, c.type, primary_key=c.primary_key,
+                                                       autoincrement=False) for c in source.columns))
+    for index in source.indexes:
+        Index(f"bench_{index.name}", *(plain.c[c.name] for c in index.columns))
+    plain.metadata.create_all(store.engine)
+    return plain
+
+
+def run(url: str, seconds: float, records: int, batch: int) -> dict[str, float]:
+    store = Store.connect(url)
+    log = AuditLog(store)
+    plain = plain_copy(store)
+    ts, events = datetime.now(UTC), [screening_event(n) for n in range(batch)]
+    rows = [seal(prepare(e), n, ts, date(2036, 1, 1), "0" * 64)[1] for n, e in enumerate(events)]
+    offset = [0]
+
+    def plain_rows(count: int) -> list[dict]:
+        offset[0] += count  # fresh primary keys for every insert
+        return [r | {"seq": offset[0] + i, "id": f"{offset[0] + i}"} for i, r in enumerate(rows[:count])]
+
+    def plain_insert(count: int) -> int:
+        with store.engine.begin() as conn:
+            conn.execute(plain.insert(), plain_rows(count))
+        return count
+
+    results = {
+        "prepare + seal (JSON, hash), no database": measure(
+            lambda i: len([seal(prepare(events[i % batch]), i, ts, date(2036, 1, 1), "0" * 64)]), seconds,
+            records),
+        "baseline: plain INSERT, 1 per transaction": measure(lambda i: plain_insert(1), seconds, records),
+        "append(), 1 per transaction": measure(lambda i: len([log.append(events[i % batch])]), seconds, records),
+        f"baseline: plain INSERT, {batch} per transaction": measure(lambda i: plain_insert(batch), seconds, records),
+        f"append_many(), {batch} per transaction": measure(lambda i: len(log.append_many(events)), seconds, records),
+    }
+    started = time.perf_counter()
+    report = log.verify()
+    results[f"verify(), {report.checked:,} records (ok={report.ok})"] = (
+        (time.perf_counter() - started) / max(report.checked, 1) * 1e6)
+    store.close()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="time bound per measurement")
+    parser.add_argument("--records", type=int, default=20_000, help="record bound per measurement")
+    parser.add_argument("--batch", type=int, default=500, help="records per append_many() call")
+    parser.add_argument("--pg", default=os.environ.get("COMPLIANCE_TEST_DATABASE_URL"),
+                        help="PostgreSQL URL (postgresql+psycopg://...)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
+        backends = {"SQLite (WAL, synchronous=NORMAL)": run(f"sqlite:///{tmp}/audit.sqlite3", args.seconds,
+                                                              args.records, args.batch)}
+    if args.pg:
+        try:
+            with postgres_schema(args.pg) as url:
+                backends["PostgreSQL"] = run(url, args.seconds, args.records, args.batch)
+        except Exception as exc:  # noqa: BLE001 - a missing server is reported, not fatal
+            print(f"PostgreSQL skipped: {str(exc).splitlines()[0]}\n")
+    else:
+        print("PostgreSQL skipped: pass --pg or set COMPLIANCE_TEST_DATABASE_URL\n")
+    for backend, results in backends.items():
+        print(f"{backend}\n  {'measure':52} {'us/record':>10} {'records/s':>10}")
+        for name, micros in results.items():
+            print(f"  {name:52} {micros:10.1f} {1e6 / micros:10,.0f}")
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""Database access with SQLAlchemy Core: one Engine, the schema, and serialized write transactions.
+
+SQLite (WAL) by default, PostgreSQL (psycopg 3) by URL; tables are created when missing.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (BigInteger, Column, Connection, Date, DateTime, Dialect, Engine, Float, ForeignKey, Index,
+                        Integer, MetaData, String, Table, Text, create_engine, event, insert, make_url, select,
+                        text)
+from sqlalchemy.types import TypeDecorator
+
+# Waiting writers queue for up to this long before SQLite gives up with "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option that makes the next BEGIN on a SQLite connection take the write lock.
+_WRITE_OPTION = "compliance_write"
+# The one row of audit_head: the chain's last seq and hash.
+HEAD_ID = 1
+GENESIS_HASH = "0" * 64
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and read back timezone-aware (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# On SQLite a BIGINT primary key is not the rowid; INTEGER is, and holds 64 bits all the same.
+SEQ = BigInteger().with_variant(Integer(), "sqlite")
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The store's tables; later issues add theirs here and in `_define_tables`."""
+
+    audit_records: Table
+    audit_terms: Table
+    audit_head: Table
+    api_keys: Table
+    batch_jobs: Table
+    batch_chunks: Table
+    batch_results: Table
+
+
+def _define_tables(metadata: MetaData) -> Tables:
+    records = _audit_records(metadata)
+    # What a record can be found by beyond its columns: "entity:<id>" for each match,
+    # "version:<v>" and "list_version:<list>@<v>" for each list in force. Derived from the
+    # hashed content, and checked against it by verify().
+    terms = Table(
+        "audit_terms", metadata,
+        Column("term", String(), primary_key=True),
+        Column("seq", SEQ, ForeignKey("audit_records.seq"), primary_key=True, autoincrement=False),
+        Index("ix_audit_terms_seq", "seq"),
+    )
+    head = Table(
+        "audit_head", metadata,
+        Column("id", Integer(), primary_key=True, autoincrement=False),
+        Column("seq", SEQ, nullable=False),
+        Column("hash", String(64), nullable=False),
+    )
+    keys = Table(
+        "api_keys", metadata,
+        Column("id", String(32), primary_key=True),
+        Column("name", String(), nullable=False),
+        Column("role", String(16), nullable=False),
+        Column("secret_hash", String(64), nullable=False),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("revoked_at", UTCDateTime()),
+    )
+    return Tables(records, terms, head, keys, *_batch_tables(metadata))
+
+
+def _audit_records(metadata: MetaData) -> Table:
+    records = Table(
+        "audit_records", metadata,
+        Column("seq", SEQ, primary_key=True, autoincrement=False),
+        Column("id", String(36), nullable=False, unique=True),
+        Column("ts", UTCDateTime(), nullable=False, index=True),
+        Column("retain_until", Date(), nullable=False),
+        Column("action", String(), nullable=False),
+        *(Column(name, String()) for name in ("actor_key_id", "actor_name", "actor_role", "account_id",
+                                              "verdict", "batch_id", "request_id", "client",
+                                              "engine_version", "policy_version")),
+        Column("status", Integer()),
+        # JSON text, canonical (sorted keys, no whitespace), exactly as hashed
+        *(Column(name, Text()) for name in ("input", "matches", "list_versions", "detail")),
+        Column("hash_scheme", String(16), nullable=False),
+        Column("prev_hash", String(64), nullable=False),
+        Column("hash", String(64), nullable=False),
+    )
+    # (column, seq) indexes serve both the filter and the newest-first order of a page
+    for name in ("action", "actor_key_id", "actor_name", "account_id", "verdict", "batch_id"):
+        Index(f"ix_audit_records_{name}_seq", records.c[name], records.c.seq)
+    return records
+
+
+def _batch_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
+    """Batch screening (compliance/batch): jobs, their chunks (the work queue) and one result per row."""
+    jobs = Table(
+        "batch_jobs", metadata,
+        Column("id", String(32), primary_key=True),
+        Column("state", String(16), nullable=False, index=True),
+        Column("format", String(8), nullable=False),
+        Column("input_columns", Text(), nullable=False),  # JSON: the input's column names, in order
+        Column("mapping", Text(), nullable=False),  # JSON: account field -> input columns
+        Column("input_path", String(), nullable=False),  # the UTF-8 copy, relative to the instance dir
+        Column("input_bytes", BigInteger(), nullable=False),
+        *(Column(name, Integer(), nullable=False, default=0)
+          for name in ("rows_total", "rows_done", "rows_failed", "chunks_total", "chunks_done",
+                       "count_match", "count_review", "count_clear")),
+        # who submitted it: the actor of every row's audit record
+        *(Column(name, String()) for name in ("actor_key_id", "actor_name", "actor_role", "request_id", "client")),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("started_at", UTCDateTime()),
+        Column("finished_at", UTCDateTime()),
+        Column("error", Text()),  # why the job failed (never row content)
+    )
+    chunks = Table(
+        "batch_chunks", metadata,
+        Column("job_id", String(32), ForeignKey("batch_jobs.id"), primary_key=True),
+        Column("seq", Integer(), primary_key=True, autoincrement=False),
+        Column("start_offset", BigInteger(), nullable=False),  # bytes of the input copy
+        Column("stop_offset", BigInteger(), nullable=False),
+        Column("first_line", BigInteger(), nullable=False),  # the line number at start_offset
+        Column("row_count", Integer(), nullable=False),
+        Column("state", String(16), nullable=False),  # queued, leased, done
+        Column("lease_token", String(32)),
+        Column("lease_expires", UTCDateTime()),
+        Column("attempts", Integer(), nullable=False, default=0),
+        Column("finished_at", UTCDateTime()),
+        Index("ix_batch_chunks_state", "state", "job_id", "seq"),
+    )
+    results = Table(
+        "batch_results", metadata,
+        Column("job_id", String(32), ForeignKey("batch_jobs.id"), primary_key=True),
+        Column("line", BigInteger(), primary_key=True, autoincrement=False),  # where the record starts
+        Column("account_id", String()),
+        Column("input", Text(), nullable=False),  # JSON: the record as given (CSV cells, or the JSONL object)
+        Column("verdict", String(8)),  # null for a row that could not be screened
+        Column("top_entity_id", String()),
+        Column("top_list", String()),
+        Column("top_name", String()),
+        Column("top_programs", Text()),  # JSON list
+        Column("top_score", Float()),
+        Column("match_count", Integer(), nullable=False),
+        Column("error", Text()),
+        Column("screening_id", String(36)),  # the row's audit record
+        Index("ix_batch_results_verdict", "job_id", "verdict", "line"),
+    )
+    return jobs, chunks, results
+
+
+class Store:
+    """SQLAlchemy Core access: one Engine, the tables, schema creation."""
+
+    def __init__(self, engine: Engine, metadata: MetaData, tables: Tables) -> None:
+        self.engine = engine
+        self.metadata = metadata
+        self.tables = tables
+
+    @classmethod
+    def connect(cls, url: str) -> Store:
+        """Open the database at `url`, creating the tables (and the chain head) if missing."""
+        metadata = MetaData()
+        store = cls(_create_engine(url), metadata, _define_tables(metadata))
+        with store.begin_write() as conn:
+            metadata.create_all(conn)
+            head = store.tables.audit_head
+            if conn.scalar(select(head.c.id).where(head.c.id == HEAD_ID)) is None:
+                conn.execute(insert(head).values(id=HEAD_ID, seq=0, hash=GENESIS_HASH))
+        return store
+
+    @property
+    def backend(self) -> str:
+        """The database in use: "sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def begin_write(self) -> Iterator[Connection]:
+        """A transaction that holds the store's write lock from its first statement.
+
+        Writers are serialized, readers never blocked. SQLite: BEGIN IMMEDIATE takes the database
+        write lock at once (a deferred BEGIN could fail to upgrade later). PostgreSQL: a
+        transaction-scoped advisory lock keyed by the current schema, so test schemas or several
+        deployments in one database do not wait on each other.
+        """
+        with self.engine.connect() as conn:
+            conn.execution_options(**{_WRITE_OPTION: True})
+            with conn.begin():
+                if self.backend == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock("
+                                      "hashtextextended('compliance.store:' || current_schema(), 0))"))
+                yield conn
+
+    def dispose(self) -> None:
+        """Drop the pool without closing its connections: call in a freshly forked worker.
+
+        The parent's connections stay the parent's (closing a shared PostgreSQL socket from the
+        child would end the parent's session); the worker opens its own on first use.
+        """
+        self.engine.dispose(close=False)
+
+    def close(self) -> None:
+        """Close every pooled connection (at shutdown, and in tests)."""
+        self.engine.dispose()
+
+
+def _create_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        # READ COMMITTED: after taking the write lock, each statement sees the latest commits
+        return create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+    if parsed.get_backend_name() != "sqlite":
+        raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # sqlite3 emits BEGIN itself at odd moments; we emit our own (see _sqlite_on_begin)
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
+                   f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

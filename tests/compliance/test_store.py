@@ -1,0 +1,128 @@
+"""The store: schema creation, SQLite settings, the write lock, UTC timestamps, fork safety."""
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import create_engine, inspect, select, text
+
+from compliance.audit import Actor, AuditEvent, AuditLog
+from compliance.store import Store
+
+TABLES = {"audit_records", "audit_terms", "audit_head", "api_keys"}
+
+
+def test_connect_creates_the_tables_once(store_url):
+    first = Store.connect(store_url)
+    AuditLog(first).append(AuditEvent("screen", Actor(name="t")))
+    assert TABLES <= set(inspect(first.engine).get_table_names())
+    again = Store.connect(store_url)  # tables exist: nothing recreated, the chain head is kept
+    head = again.tables.audit_head
+    with again.engine.connect() as conn:
+        assert conn.execute(select(head.c.seq)).scalars().all() == [1]
+    first.close()
+    again.close()
+
+
+def test_sqlite_settings(tmp_path):
+    store = Store.connect(f"sqlite:///{tmp_path / 'new' / 'dir' / 'db.sqlite3'}")  # missing dirs are made
+    with store.engine.connect() as conn:
+        pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("synchronous") == 1  # NORMAL
+        assert pragma("foreign_keys") == 1
+        assert pragma("busy_timeout") >= 5000
+    store.close()
+
+
+def test_unsupported_database_is_refused():
+    with pytest.raises(ValueError, match="unsupported database"):
+        Store.connect("mysql://localhost/x")
+
+
+def test_a_write_transaction_holds_the_write_lock_from_its_start(store, store_url):
+    """A second writer cannot start while the first is open, even before the first has written."""
+    with store.begin_write():
+        if store.backend == "sqlite":
+            other = sqlite3.connect(store.engine.url.database, timeout=0.05, isolation_level=None)
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            other.close()
+        else:
+            other = create_engine(store_url)
+            with other.begin() as conn:
+                got = conn.execute(text("SELECT pg_try_advisory_xact_lock("
+                                        "hashtextextended('compliance.store:' || current_schema(), 0))")).scalar()
+            other.dispose()
+            assert got is False
+
+
+def test_writers_wait_for_each_other(store):
+    """A writer that finds the lock taken waits (busy timeout / lock wait) instead of failing."""
+    log = AuditLog(store)
+    holding, done = threading.Event(), []
+
+    def second_writer() -> None:
+        holding.wait(5)
+        done.append(log.append(AuditEvent("screen", Actor(name="second"))))
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    with store.begin_write() as conn:
+        log.append_in(conn, [AuditEvent("screen", Actor(name="first"))])
+        holding.set()
+        thread.join(0.5)
+        assert thread.is_alive() and not done  # still waiting for our lock
+    thread.join(10)
+    assert [r.seq for r in done] == [2] and log.verify().ok
+
+
+def test_a_failed_write_transaction_leaves_nothing(store):
+    log = AuditLog(store)
+    with pytest.raises(RuntimeError), store.begin_write() as conn:
+        log.append_in(conn, [AuditEvent("screen", Actor(name="x"))])
+        raise RuntimeError("boom")
+    report = log.verify()
+    assert report.ok and report.checked == 0
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_records")).scalar() == 0
+
+
+@pytest.mark.parametrize("given, stored", [
+    (datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC), datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)),
+    (datetime(2026, 1, 2, 5, 4, 5, tzinfo=timezone(timedelta(hours=2))), datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
+    (datetime(2026, 1, 2, 3, 4, 5), datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),  # naive: taken as UTC
+])
+def test_timestamps_are_stored_and_read_as_utc(store, given, stored):
+    keys = store.tables.api_keys
+    with store.begin_write() as conn:
+        conn.execute(keys.insert().values(id="k", name="n", role="admin", secret_hash="0" * 64, created_at=given))
+    with store.engine.connect() as conn:
+        got = conn.execute(select(keys.c.created_at)).scalar_one()
+    assert got == stored and got.utcoffset() == timedelta(0)
+
+
+def _forked_worker(store: Store, worker: int) -> None:
+    store.dispose()  # what gunicorn's post_fork does: never reuse the parent's connections
+    log = AuditLog(store)
+    for i in range(20):
+        log.append(AuditEvent("screen", Actor(name=f"worker-{worker}"), detail={"i": i}))
+
+
+def test_forked_workers_keep_one_chain_after_dispose(store):
+    """gunicorn preloads the app, then forks: the workers' appends and the parent's form one chain."""
+    log = AuditLog(store)
+    log.append(AuditEvent("screen", Actor(name="parent")))  # the parent's pool now holds a connection
+    fork = multiprocessing.get_context("fork")
+    workers = [fork.Process(target=_forked_worker, args=(store, n)) for n in range(2)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(60)
+    assert [p.exitcode for p in workers] == [0, 0]
+    last = log.append(AuditEvent("screen", Actor(name="parent")))
+    report = log.verify()
+    assert last.seq == 42 and report.ok and report.checked == 42
