@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,7 +93,8 @@ class Engine:
         self._entity_list = np.array([self._list_codes[e.list_id] for e in entities], dtype=np.int32)
         self.weights = TokenWeights.from_names(item.form.tokens for item in self.names)
         self.index = NameIndex(((n, item.form.tokens) for n, item in enumerate(self.names)), self.weights)
-        self._facts: dict[int, features.Facts] = {}  # computed when an entity is first scored
+        self._facts: dict[int, features.Facts] = {}
+        self._position: dict[str, int] | None = None  # entity id -> index, made on first use  # computed when an entity is first scored
         self.by_identifier: dict[str, list[int]] = {}
         for i, entity in enumerate(entities):
             for identifier in entity.identifiers:
@@ -109,8 +110,12 @@ class Engine:
     def build(cls, entities: Iterable[Entity], policy: Policy | None = None) -> Engine:
         return cls(list(entities), policy)
 
-    def screen(self, query: Query, limit: int = 10) -> list[Match]:
-        """Ranked matches at or above the review threshold."""
+    def screen(self, query: Query, limit: int = 10, within: Collection[str] | None = None) -> list[Match]:
+        """Ranked matches at or above the review threshold.
+
+        `within`: entity ids to restrict screening to (monitoring re-screens accounts against
+        the entities a list refresh added or changed, with the whole lists' token weights).
+        """
         forms = query_forms(query)
         tables = [self._similarity_table(form) for form in forms]
         facts = features.query_facts(query)
@@ -118,7 +123,8 @@ class Engine:
         top: list[float] = []  # the best `limit` scores so far (a min-heap)
         lookups = [_lookup(t) for t in tables]
         bonus = features.potential_bonus(facts)
-        for entity_index, name_ids, upper in self._candidates(forms, tables, query.lists, facts, bonus):
+        allowed = None if within is None else np.array(sorted(self._positions(within)), dtype=np.int32)
+        for entity_index, name_ids, upper in self._candidates(forms, tables, query.lists, facts, bonus, allowed):
             if len(top) >= limit and upper + bonus < top[0]:
                 break  # candidates come best bound first: none of the rest can enter the top
             entity = self.entities[entity_index]
@@ -164,8 +170,14 @@ class Engine:
             facts = self._facts[index] = features.entity_facts(self.entities[index])
         return facts
 
+    def _positions(self, entity_ids: Collection[str]) -> set[int]:
+        if self._position is None:
+            self._position = {e.id: i for i, e in enumerate(self.entities)}
+        return {self._position[i] for i in entity_ids if i in self._position}
+
     def _candidates(self, forms: list[NameForm], tables: list[dict], lists: tuple[str, ...] | None,
-                    facts: features.Facts, bonus: float) -> list[tuple[int, list[int], float]]:
+                    facts: features.Facts, bonus: float,
+                    allowed: np.ndarray | None = None) -> list[tuple[int, list[int], float]]:
         """Entities, with those of their names that can still reach review, best bound first.
 
         An entity listing one of the query's identifiers is always a candidate (an exact
@@ -192,12 +204,15 @@ class Engine:
             keep = upper >= floor
             if lists is not None:
                 keep &= np.isin(self._entity_list[self._name_entity[ids]], [self._list_codes.get(x, -1) for x in lists])
+            if allowed is not None:
+                keep &= np.isin(self._name_entity[ids], allowed)
             found_ids.append(ids[keep])
             found_upper.append(upper[keep])
         ranked = _rank_entities(self._name_entity, found_ids, found_upper, MAX_CANDIDATES)
         for value in facts.identifiers:
             for entity in self.by_identifier.get(value, ()):
-                if lists is None or self.entities[entity].list_id in lists:
+                if (lists is None or self.entities[entity].list_id in lists) and \
+                        (allowed is None or entity in allowed):
                     ranked = [(entity, self.entity_names[entity], 1.0 + features.MAX_BONUS)] + \
                              [r for r in ranked if r[0] != entity]
         return ranked

@@ -113,3 +113,15 @@ def test_screening_finds_a_listed_identifier_whatever_the_name(engine):
     matches = engine.screen(Query(names=("Nobody Anybody",), identifiers=(("id", identifier.value.lower()),)))
     assert matches[0].entity.id == listed.id
     assert matches[0].verdict is Verdict.MATCH and "decisive" in matches[0].comparison.explanation
+
+
+def test_screen_within_restricts_to_the_given_entities(engine):
+    """Monitoring re-screens against the changed entities only, with the same scores."""
+    query = Query(names=("Muhammad Ali HOSSEINI",))  # a common name: many alerts
+    everything = engine.screen(query, limit=50)
+    others = [m.entity.id for m in everything[2:6]]
+    assert len(others) == 4
+    within = engine.screen(query, limit=50, within=set(others) | {"no_such:1"})
+    assert [m.entity.id for m in within] == others
+    assert [m.score for m in within] == [m.score for m in everything[2:6]]
+    assert engine.screen(query, within=set()) == []
