@@ -225,7 +225,7 @@ def _score(q: _Side, c: _Side, pairs, candidate_exponent: float) -> NameScore:
     if _whole(small, small_cov, pairs):
         candidate_exponent = min(candidate_exponent, WHOLE_NAME_EXPONENT)
     score = small_cov ** SUBSET_EXPONENT * large_cov ** candidate_exponent
-    score *= evidence_factor(small_matched)
+    score *= float(evidence_factor(small_matched))
     return NameScore(
         min(1.0, score), q_cov, c_cov, tuple(matches),
         tuple(t for t, used in zip(q.tokens, q.used) if not used),
