@@ -1,8 +1,10 @@
-# Mirrors the Makefile: pinned requirements, the bundled lists, gunicorn with the app preloaded.
+# Mirrors `make run`: the pinned requirements, the bundled lists, an admin key bootstrapped on the
+# first start, then gunicorn with gunicorn.conf.py (app preloaded, a worker per core).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
     COMPLIANCE_INSTANCE_DIR=/var/lib/compliance
 
 WORKDIR /app
@@ -12,13 +14,19 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY app.py gunicorn.conf.py ./
 COPY compliance ./compliance
 COPY watchlists ./watchlists
+COPY scripts/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 
-RUN useradd --system --uid 10001 --home-dir /nonexistent compliance \
+# State (SQLite store, parse cache, refreshed lists) lives in the volume, owned by the service user.
+RUN useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin compliance \
     && mkdir -p /var/lib/compliance \
     && chown compliance /var/lib/compliance
+VOLUME ["/var/lib/compliance"]
 USER compliance
 
 EXPOSE 8000
+# /readyz: 200 once the lists are loaded (the first start parses them: allow a minute).
 HEALTHCHECK --interval=30s --timeout=3s --start-period=60s \
     CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status == 200 else 1)"
-CMD ["gunicorn", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "app:app"]
+ENTRYPOINT ["sh", "/usr/local/bin/docker-entrypoint.sh"]
+# The control socket goes to /tmp: the user has no home directory.
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--control-socket", "/tmp/gunicorn.ctl", "app:app"]
