@@ -13,6 +13,9 @@ accesslog = "-"
 errorlog = "-"
 # Request line, status, size and timing only: no bodies, so no personal data.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
+# gunicorn >= 25 opens a control socket at one per-user path (~/.gunicorn/gunicorn.ctl), which
+# every server of that user shares; nothing here uses gunicornc, so leave it off.
+control_socket_disable = True
 
 
 def post_fork(server: Any, worker: Any) -> None:
