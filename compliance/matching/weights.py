@@ -69,7 +69,9 @@ class TokenWeights:
     def weight(self, token: str) -> float:
         cached = self._cache.get(token)
         if cached is None:
-            cached = self._cache[token] = self._weight(token)
+            cached = self._weight(token)
+            if token in self.token_counts:  # only list tokens: queries bring unbounded new ones
+                self._cache[token] = cached
         return cached
 
     def _weight(self, token: str) -> float:
