@@ -94,6 +94,8 @@ class AuditLog:
 
     def append_in(self, conn: Connection, events: Sequence[AuditEvent]) -> list[AuditRecord]:
         """Append within the caller's `Store.begin_write()` transaction (commits with it)."""
+        if not events:
+            return []
         return self._write(conn, [prepare(e) for e in events])
 
     def _write(self, conn: Connection, prepared: list[Prepared]) -> list[AuditRecord]:

@@ -93,6 +93,9 @@ def test_append_many_writes_all_or_nothing(audit_log):
     assert report.ok and report.checked == 5
     assert audit_log.append(event()).seq == 6
     assert audit_log.append_many([]) == []
+    with audit_log.store.begin_write() as conn:
+        assert audit_log.append_in(conn, []) == []
+    assert audit_log.verify().checked == 6
 
 
 @pytest.mark.parametrize("bad, message", [
