@@ -1,5 +1,6 @@
 """Sanctions-screening service. `create_app()` is the one place that wires it together:
-config -> logging -> services (lists, engine, store, audit log, keys, screener) -> API."""
+config -> logging -> services (lists, engine, store, audit log, keys, screener, batch jobs, review,
+monitoring) -> API."""
 from __future__ import annotations
 
 import logging
@@ -17,8 +18,12 @@ from watchlists.model import ListParseError
 
 if TYPE_CHECKING:
     from compliance.audit import AuditLog
+    from compliance.batch.pool import Background
+    from compliance.batch.service import BatchService
     from compliance.keys import KeyStore
     from compliance.matching.engine import Engine
+    from compliance.monitoring import Monitor
+    from compliance.review import ReviewDesk
     from compliance.service import Screener
     from compliance.store import Store
 
@@ -37,6 +42,10 @@ class Services:
     load_error: str | None = None  # why the lists could not be loaded (then screening is 503)
     engine: Engine | None = None
     screener: Screener | None = None
+    batches: BatchService | None = None
+    batch_pool: Background | None = None  # the background batch workers, if configured
+    review: ReviewDesk | None = None  # decisions and the review queue
+    monitor: Monitor | None = None  # monitored accounts and alerts
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -58,7 +67,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in config.items() if k.isupper()})
     app.json.sort_keys = False  # type: ignore[attr-defined]  # documents keep their documented order
     _configure_logging()
-    app.extensions["compliance"] = _services(settings, preloaded, engine)
+    app.extensions["compliance"] = services = _services(settings, preloaded, engine)
+    _batches(services)
+    _review(services)
     _register_api(app)
     return app
 
@@ -66,6 +77,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def _services(settings: Settings, preloaded: Watchlists | None, engine: Engine | None) -> Services:
     from compliance.audit import AuditLog
     from compliance.keys import KeyStore
+    from compliance.memory import ReviewMemory
     from compliance.service import Screener
     from compliance.store import Store
 
@@ -81,8 +93,28 @@ def _services(settings: Settings, preloaded: Watchlists | None, engine: Engine |
             return services
         log.info("loaded %d lists, %d entities", len(services.watchlists.lists), services.watchlists.entity_count)
     services.engine = engine or _build_engine(services.watchlists)
-    services.screener = Screener(services.engine, services.watchlists, audit, settings)
+    services.screener = Screener(services.engine, services.watchlists, audit, settings,
+                                 memory=ReviewMemory(store))
     return services
+
+
+def _batches(services: Services) -> None:
+    """Batch jobs; and their workers beside the service when COMPLIANCE_BATCH_WORKERS is set."""
+    from compliance.batch.service import BatchService
+
+    services.batches = BatchService(services.store, services.audit, services.settings, services.screener)
+    if services.settings.batch_workers > 0 and services.screener is not None:
+        services.batch_pool = services.batches.start_background(services.settings.batch_workers)
+        log.info("started %d batch worker processes", services.settings.batch_workers)
+
+
+def _review(services: Services) -> None:
+    """Review decisions and queue; monitoring, with its webhook when COMPLIANCE_WEBHOOK_URL is set."""
+    from compliance.monitoring import monitor_for
+    from compliance.review import ReviewDesk
+
+    services.review = ReviewDesk(services.store, services.audit, services.keys)
+    services.monitor = monitor_for(services.store, services.audit, services.settings)
 
 
 def _build_engine(watchlists: Watchlists) -> Engine:
@@ -95,12 +127,12 @@ def _build_engine(watchlists: Watchlists) -> Engine:
 
 
 def _register_api(app: Flask) -> None:
-    from compliance.api import audit, auth, context, docs, health, lists, screening
+    from compliance.api import audit, auth, batches, context, docs, health, lists, monitoring, reviews, screening
     from compliance.api.spec import ComplianceApi
 
     api = ComplianceApi(app)  # also registers the problem+json error handlers
     context.install(app, auth.authenticate)
-    for blueprint in (health.bp, screening.bp, lists.bp, audit.bp):
+    for blueprint in (health.bp, screening.bp, lists.bp, audit.bp, batches.bp, reviews.bp, monitoring.bp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.bp)
 

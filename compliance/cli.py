@@ -1,5 +1,6 @@
 """Command line: `python -m compliance lists [diff|refresh|import]`, `compare`, `screen`,
-`keys [create|list|revoke|bootstrap]`, `audit [verify|export]`.
+`keys [create|list|revoke|bootstrap]`, `audit [verify|export]`, `batch [screen|submit]`, `worker`,
+`monitor [enroll|rescreen|deliver]` (compliance/cli_monitor.py).
 
 Reads the same settings as the service (COMPLIANCE_* environment variables).
 """
@@ -7,10 +8,12 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +32,9 @@ from watchlists.fetch import refresh
 from watchlists.lists import LISTS
 from watchlists.manifest import MANIFEST, import_files, read_manifest
 from watchlists.model import Entity, EntityType, ListParseError
+
+if TYPE_CHECKING:
+    from compliance.batch.service import BatchService
 
 
 def _settings() -> Settings:
@@ -166,9 +172,18 @@ def lists_refresh(list_ids: tuple[str, ...], url: str | None) -> None:
     targets = list_ids or catalog.enabled
     if url and len(targets) != 1:
         raise click.UsageError("--url needs exactly one --list")
+    from compliance.cli_monitor import after_refresh, before_refresh
+
     failed = 0
+    audit, _ = _store(settings)
+    before = before_refresh(settings)  # the entities in force, when some account is monitored
+    updated: list[str] = []
     for list_id in targets:
         outcome = refresh(catalog, LISTS[list_id], url or settings.refresh_urls[list_id], settings.fetch)
+        _audit_list_operation(audit, "lists.refresh", list_id, {
+            "status": outcome.status, "version": outcome.version, "previous": outcome.previous,
+            "sha256": outcome.sha256, "entities": outcome.entities, "error": outcome.error,
+            "url": url or settings.refresh_urls[list_id]})
         if outcome.status == "failed":
             failed += 1
             click.echo(f"{list_id}: FAILED: {outcome.error} (in force: {outcome.previous or 'nothing'})", err=True)
@@ -177,6 +192,9 @@ def lists_refresh(list_ids: tuple[str, ...], url: str | None) -> None:
         else:
             click.echo(f"{list_id}: updated to {outcome.version} ({outcome.entities:,} entities, "
                        f"{outcome.names:,} names, sha256 {outcome.sha256[:12]}); previous {outcome.previous}")
+            updated.append(f"{outcome.previous} -> {list_id}@{outcome.version}")
+    if before is not None and updated:
+        after_refresh(settings, before, "; ".join(updated))  # re-screen the monitored accounts
     if failed:
         sys.exit(1)
 
@@ -203,6 +221,10 @@ def lists_import(list_id, primary, add, alt, comments, source, published, note, 
         meta, result = import_files(LISTS[list_id], files, dest, source, when, note)
     except ListParseError as exc:
         raise click.ClickException(str(exc)) from exc
+    audit, _ = _store(settings)
+    _audit_list_operation(audit, "lists.import", list_id, {
+        "version": meta.version, "sha256": meta.sha256, "entities": meta.entities, "source": source,
+        "files": {k: Path(v).name for k, v in files.items()}, "bundle": bundle})
     click.echo(f"stored {meta.ref}: {meta.entities:,} entities, {meta.names:,} names, "
                f"{meta.issues} malformed records, sha256 {meta.sha256[:12]} in {meta.path}")
     for issue in result.issues[:20]:
@@ -355,6 +377,11 @@ def _store(settings: Settings) -> tuple[AuditLog, KeyStore]:
     return audit, KeyStore(store, audit)
 
 
+def _audit_list_operation(audit: AuditLog, action: str, list_id: str, detail: dict) -> None:
+    """Record a list operation (refresh, import) in the audit log, with what it did."""
+    audit.append(AuditEvent(action=action, actor=_operator(), detail={"list": list_id, **detail}))
+
+
 def _operator() -> Actor:
     """The person at the command line, as the audit log names them."""
     try:
@@ -427,8 +454,8 @@ def keys_bootstrap() -> None:
         return
     key, secret = created
     click.echo(f"No admin key existed: created admin key {key.id} ({key.name}). Shown only now, store it:\n\n"
-               f"  {secret}\n\nCreate keys for each role with it, or with the CLI:\n"
-               "  .venv/bin/python -m compliance keys create --role screener --name <caller>\n"
+               f"  {secret}\n\nCreate a key per calling system and role with the CLI (this venv's python):\n"
+               "  python -m compliance keys create --role screener --name <caller>\n"
                f"Roles: {', '.join(r.value for r in Role)}.\n")
 
 
@@ -494,3 +521,130 @@ def audit_export(fmt: str, output: Path | None, **filters: str | datetime | None
         for chunk in chunks:
             sink.write(chunk)
     click.echo(f"exported to {output}", err=True)
+
+
+# -- batch screening (compliance/batch) --------------------------------------------------
+
+def _batch_service(settings: Settings) -> BatchService:
+    """The batch service over the store and the lists in use (the engine built here)."""
+    from compliance.batch.service import BatchService
+    from compliance.matching.engine import Engine
+    from compliance.service import Screener
+
+    audit, _ = _store(settings)
+    try:
+        watchlists = Watchlists.load(settings)
+    except (CatalogError, ListParseError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    engine = Engine.build(e for item in watchlists.lists for e in item.entities)
+    return BatchService(audit.store, audit, settings, Screener(engine, watchlists, audit, settings))
+
+
+def _batch_format(path: Path, given: str | None) -> str:
+    return given or ("jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "csv")
+
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+_MAP_HELP = "CSV column mapping item, e.g. name=first_name+last_name or account_id=customer_no (repeatable)."
+
+
+@main.group()
+def batch() -> None:
+    """Batch screening of account files (CSV or JSON Lines): here, or on a running service."""
+
+
+@batch.command("screen")
+@click.argument("path", type=_FILE)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the results CSV here.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: .jsonl/.ndjson, else csv.")
+@click.option("--map", "mapping", multiple=True, help=_MAP_HELP)
+@click.option("--encoding", help="The file's encoding, if not UTF-8 or UTF-16 (e.g. cp1252).")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+def batch_screen(path: Path, output: Path, fmt: str | None, mapping: tuple[str, ...], encoding: str | None,
+                 workers: int | None) -> None:
+    """Screen a file as a batch job in the store, with a progress bar; write the results CSV.
+
+    Every row is audited ("screen.batch_item") under the job's id, as with the API.
+    """
+    from compliance.batch.inputs import Format, TooLargeError
+    from compliance.errors import InvalidInputError
+    from compliance.service import Caller
+
+    service = _batch_service(_settings())
+    try:
+        with path.open("rb") as source:
+            job = service.submit(source.read, Format(_batch_format(path, fmt)), Caller(_operator()), mapping, encoding)
+    except (InvalidInputError, TooLargeError) as exc:
+        raise click.ClickException(f"{path}: {exc.detail}") from exc
+    with click.progressbar(length=job["rows"]["total"], label=f"batch {job['id']}", show_pos=True,
+                           file=sys.stderr) as bar:
+        done = service.run_job(job["id"], workers or os.cpu_count() or 1,
+                               lambda j: bar.update(j.rows_done - bar.pos))
+    if not done.state.ended:  # stopped by a signal: leave nothing half-queued behind
+        service.cancel(done.id, Caller(_operator()))
+        raise click.ClickException(f"stopped: batch {done.id} cancelled after {done.rows_done:,} rows")
+    _write_results(service.csv(done.id), output)
+    _batch_summary(service.status(done.id), output)
+    if done.error:
+        raise click.ClickException(f"batch {done.id} {done.state}: {done.error}")
+
+
+def _write_results(chunks: Iterator[str], output: Path) -> None:
+    with output.open("w", encoding="utf-8", newline="") as sink:
+        for chunk in chunks:
+            sink.write(chunk)
+
+
+def _batch_summary(job: dict, output: Path) -> None:
+    v, rows = job["verdicts"], job["rows"]
+    click.echo(f"batch {job['id']} {job['state']}: {rows['done']:,} of {rows['total']:,} rows, {v['match']:,} match, "
+               f"{v['review']:,} review, {v['clear']:,} clear, {rows['failed']:,} failed "
+               f"({job['rate']:,.0f} rows/s); results in {output}", err=True)
+
+
+@batch.command("submit")
+@click.argument("path", type=_FILE)
+@click.option("--url", required=True, envvar="COMPLIANCE_URL", help="The service, e.g. http://127.0.0.1:8000.")
+@click.option("--key", required=True, envvar="COMPLIANCE_API_KEY", help="An API key that may screen.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the results CSV here (default: batch-<id>.csv).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: .jsonl/.ndjson, else csv.")
+@click.option("--map", "mapping", multiple=True, help=_MAP_HELP)
+@click.option("--encoding", help="The file's encoding, if not UTF-8 or UTF-16 (e.g. cp1252).")
+def batch_submit(path: Path, url: str, key: str, output: Path | None, fmt: str | None, mapping: tuple[str, ...],
+                 encoding: str | None) -> None:
+    """Send a file to a running service, follow the job's progress, then download its results."""
+    from compliance.batch.client import BatchClient, ClientError
+
+    client = BatchClient(url, key)
+    try:
+        job = client.submit(path, _batch_format(path, fmt), mapping, encoding)
+        click.echo(f"batch {job['id']} queued: {job['rows']['total']:,} rows", err=True)
+        with click.progressbar(length=job["rows"]["total"], label=f"batch {job['id']}", show_pos=True,
+                               file=sys.stderr) as bar:
+            job = client.follow(job["id"], lambda j: bar.update(j["rows"]["done"] - bar.pos))
+        target = output or Path(f"batch-{job['id']}.csv")
+        client.download(job["id"], target)
+    except ClientError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _batch_summary(job, target)
+    if job["state"] != "done":
+        raise click.ClickException(f"batch {job['id']} {job['state']}: {job.get('error') or 'not completed'}")
+
+
+@main.command("worker")
+@click.option("--processes", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+def worker_cmd(processes: int | None) -> None:
+    """Process queued batch jobs until stopped; SIGTERM or Ctrl-C stops after the current chunks."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    service = _batch_service(_settings())
+    count = processes or os.cpu_count() or 1
+    click.echo(f"batch worker: {count} process{'es' if count > 1 else ''}, pid {os.getpid()}", err=True)
+    service.serve(count)
+    click.echo("batch worker: stopped", err=True)
+
+
+from compliance import cli_monitor  # noqa: E402,F401  registers `monitor` on `main`

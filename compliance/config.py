@@ -46,6 +46,23 @@ class Settings:
     max_request_bytes: int = 1024 * 1024
     # most accounts in one POST /v1/screen/batch
     max_batch_items: int = 1000
+    # batch worker processes the service runs itself ("auto": one per core; 0: none, run
+    # `python -m compliance worker` instead)
+    batch_workers: int = 0
+    # rows per chunk of a batch job: the unit of work that is leased, screened and committed at once
+    batch_chunk_rows: int = 500
+    # a chunk whose worker stopped renewing its lease (killed, hung) is retried after this long
+    batch_lease_seconds: int = 120
+    # largest batch file in bytes (POST /v1/batches streams it to disk; not max_request_bytes)
+    batch_max_bytes: int = 4 * 1024**3
+    # monitoring alerts are POSTed here as JSON (unset: no webhook)
+    webhook_url: str | None = None
+    # HMAC-SHA256 key of the X-Signature-SHA256 header on every webhook POST
+    webhook_secret: str | None = None
+    # webhook delivery: seconds per attempt, retries after the first, seconds before the first retry (doubled after)
+    webhook_timeout: float = 10.0
+    webhook_retries: int = 4
+    webhook_backoff: float = 1.0
 
     @property
     def store_url(self) -> str:
@@ -78,13 +95,26 @@ class Settings:
             values["list_cache"] = get("LIST_CACHE").lower() not in ("0", "false", "no", "off")
         if get("DATABASE_URL"):
             values["database_url"] = get("DATABASE_URL")
-        for name in ("AUDIT_RETENTION_YEARS", "MAX_REQUEST_BYTES", "MAX_BATCH_ITEMS"):
+        for name in ("AUDIT_RETENTION_YEARS", "MAX_REQUEST_BYTES", "MAX_BATCH_ITEMS", "BATCH_CHUNK_ROWS",
+                     "BATCH_LEASE_SECONDS", "BATCH_MAX_BYTES"):
             if get(name):
                 values[name.lower()] = _number(int, get(name), name)
+        if get("BATCH_WORKERS"):
+            raw = get("BATCH_WORKERS").strip().lower()
+            values["batch_workers"] = (os.cpu_count() or 1) if raw == "auto" else _number(int, raw, "BATCH_WORKERS")
         values["refresh_urls"] = {k: get(f"REFRESH_URL_{k.upper()}") or s.url for k, s in LISTS.items()}
         values["fetch"] = _fetch_policy(get)
+        values.update(_webhook(get))
         settings = replace(cls(), **values)
         return replace(settings, **overrides) if overrides else settings
+
+
+def _webhook(get) -> dict[str, Any]:
+    found: dict[str, Any] = {k: get(f"WEBHOOK_{k.upper()}") for k in ("url", "secret") if get(f"WEBHOOK_{k.upper()}")}
+    for name, kind in (("timeout", float), ("retries", int), ("backoff", float)):
+        if get(f"WEBHOOK_{name.upper()}"):
+            found[name] = _number(kind, get(f"WEBHOOK_{name.upper()}"), f"WEBHOOK_{name.upper()}")
+    return {f"webhook_{k}": v for k, v in found.items()}
 
 
 def _fetch_policy(get) -> FetchPolicy:

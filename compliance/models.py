@@ -1,11 +1,29 @@
 """Frozen dataclasses and enums shared by the domain: queries, verdicts, matches."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from watchlists.model import Entity, EntityType
+
+
+_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def is_partial_date(value: str) -> bool:
+    """YYYY, YYYY-MM or YYYY-MM-DD, a real date, year from 1800 to this year (a birth date)."""
+    m = _PARTIAL_DATE.fullmatch(value)
+    if m is None:
+        return False
+    year, month, day = int(m[1]), int(m[2] or 1), int(m[3] or 1)
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return 1800 <= year <= date.today().year
 
 
 class Verdict(StrEnum):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,10 +16,12 @@ from typing import Any
 from compliance.audit import Actor, AuditEvent, AuditFilter, AuditLog, AuditRecord, CursorError
 from compliance.config import Settings
 from compliance.errors import InvalidInputError, NotFoundError
+from compliance.fingerprints import entity_fingerprint, query_fingerprint
 from compliance.lists import Watchlists
 from compliance.matching.engine import ENGINE_VERSION, Engine
 from compliance.matching.records import RecordError, candidate_from_record, query_from_record
-from compliance.models import Match, Query
+from compliance.memory import ReviewMemory
+from compliance.models import Match, Query, Verdict
 from compliance.policy import overall
 from watchlists.lists import LISTS
 from watchlists.model import Entity, Name
@@ -52,8 +54,9 @@ class Screener:
     """Screens accounts and compares records against the lists in force, recording each."""
 
     def __init__(self, engine: Engine, watchlists: Watchlists, audit: AuditLog, settings: Settings,
-                 match_limit: int = MATCH_LIMIT) -> None:
+                 match_limit: int = MATCH_LIMIT, memory: ReviewMemory | None = None) -> None:
         self.engine = engine
+        self.memory = memory  # review decisions: false positives suppressed in later screenings
         self.watchlists = watchlists
         self.audit = audit
         self.settings = settings
@@ -62,6 +65,7 @@ class Screener:
         self.entities = {entity.id: entity for entity in engine.entities}
         self._documents: dict[str, dict[str, Any]] = {}  # entity id -> its document (entities are immutable)
         self._status_cache: tuple[date, dict[str, dict[str, Any]]] | None = None
+        self._fingerprints: dict[str, str] = {}  # entity id -> entity_fingerprint
 
     def lists(self) -> list[dict[str, Any]]:
         """Every list in force: version, publish date, age and stale flag, counts."""
@@ -77,7 +81,7 @@ class Screener:
     def screen(self, account: Account, caller: Caller) -> dict[str, Any]:
         """Screen one account holder; its audit record's id is the `screening_id`."""
         lists = self._lists_for([account], lambda _: "#/lists")[0]
-        result = self._screen(account, lists)
+        result = self.remember(account, self._screen(account, lists))
         record = self.audit.append(self._event("screen", account, result, lists, caller))
         return {"screening_id": record.id, "screened_at": _stamp(record), **result,
                 "lists": self._statuses(lists), **self._versions()}
@@ -89,7 +93,7 @@ class Screener:
                                     [{"pointer": "#/accounts", "detail": f"Longer than maximum length "
                                                                         f"{self.settings.max_batch_items}."}])
         lists = self._lists_for(accounts, lambda i: f"#/accounts/{i}/lists")
-        results = [self._screen(account, used) for account, used in zip(accounts, lists)]
+        results = [self.remember(account, self._screen(account, used)) for account, used in zip(accounts, lists)]
         batch_id = uuid.uuid4().hex
         records = self.audit.append_many([
             self._event("screen.batch_item", account, result, used, caller, batch_id, {"ref": account.ref, "index": i})
@@ -102,6 +106,50 @@ class Screener:
                 "count": len(items), "verdicts": {v: verdicts.get(v, 0) for v in ("match", "review", "clear")},
                 "lists": self._statuses(sorted({i for used in lists for i in used}, key=list(self.versions).index)),
                 **self._versions(), "results": items}
+
+    def screen_unrecorded(self, account: Account) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """Screen one account without recording it: (result, ids of the lists screened).
+
+        For batch jobs, which record each row's `batch_event` in the transaction that stores its
+        result. Without the review memory (the result may serve several accounts with the same
+        query): `remember` applies it per account. Raises InvalidInputError for a list id not in use.
+        """
+        lists = self._lists_for([account], lambda _: "#/lists")[0]
+        return self._screen(account, lists), lists
+
+    def batch_event(self, account: Account, result: Mapping[str, Any], lists: Sequence[str], caller: Caller,
+                    batch_id: str, detail: Any = None) -> AuditEvent:
+        """The "screen.batch_item" audit event for a result of `screen_unrecorded`."""
+        return self._event("screen.batch_item", account, result, lists, caller, batch_id, detail)
+
+    def remember(self, account: Account, result: dict[str, Any]) -> dict[str, Any]:
+        """The result with the account's false positives in force moved from `matches` to
+        `suppressed` (they no longer drive the verdict); see `compliance.memory`."""
+        if self.memory is None:
+            return {**result, "suppressed": []}
+        kept, suppressed = self.memory.suppress(account.account_id, query_fingerprint(account.query),
+                                                result["matches"], self.fingerprint)
+        verdict = overall(Verdict(m["verdict"]) for m in kept).value
+        return {**result, "verdict": verdict, "matches": kept, "suppressed": suppressed}
+
+    def screen_within(self, account: Account, entity_ids: Collection[str], limit: int) -> tuple[dict[str, Any],
+                                                                                                  tuple[str, ...]]:
+        """Screen against these entities only (monitoring: those a list refresh added or changed),
+        with the whole lists' token weights and the review memory; unrecorded (`monitor_event`)."""
+        lists = self._lists_for([account], lambda _: "#/lists")[0]
+        return self.remember(account, self._screen(account, lists, entity_ids, limit)), lists
+
+    def monitor_event(self, account: Account, result: Mapping[str, Any], lists: Sequence[str], caller: Caller,
+                      detail: Any = None) -> AuditEvent:
+        """The "screen.monitor" audit event for a result of `screen_within`."""
+        return self._event("screen.monitor", account, result, lists, caller, None, detail)
+
+    def fingerprint(self, entity_id: str) -> str | None:
+        """The entity_fingerprint of a listed entity in force, None for one not on the lists."""
+        found = self._fingerprints.get(entity_id)
+        if found is None and entity_id in self.entities:
+            found = self._fingerprints[entity_id] = entity_fingerprint(self.entities[entity_id])
+        return found
 
     def compare(self, query: Mapping[str, Any], candidate: Mapping[str, Any], received: Mapping[str, Any],
                 caller: Caller) -> dict[str, Any]:
@@ -130,8 +178,12 @@ class Screener:
             request_id=caller.request_id, client=caller.client))
         return {"comparison_id": record.id, **result, **self._versions()}
 
-    def _screen(self, account: Account, lists: tuple[str, ...]) -> dict[str, Any]:
-        matches = self.engine.screen(account.query, self.match_limit)
+    def _screen(self, account: Account, lists: tuple[str, ...], within: Collection[str] | None = None,
+                limit: int | None = None) -> dict[str, Any]:
+        if within is None:
+            matches = self.engine.screen(account.query, limit or self.match_limit)
+        else:
+            matches = self.engine.screen(account.query, limit or self.match_limit, within=within)
         return {"account_id": account.account_id, "verdict": overall(m.verdict for m in matches).value,
                 "matches": [self._match(m) for m in matches]}
 
@@ -167,9 +219,18 @@ class Screener:
 
     def _event(self, action: str, account: Account, result: Mapping[str, Any], lists: Sequence[str],
                caller: Caller, batch_id: str | None = None, detail: Any = None) -> AuditEvent:
+        # each match with the fingerprint of the entity as screened, and in `detail` the account's
+        # and the suppressed matches: what a review decision and the memory compare against
+        suppressed = [{**{k: m[k] for k in AUDIT_MATCH_KEYS if k != "explanation"},
+                       "entity_fingerprint": self.fingerprint(m["entity_id"]), "suppression": m["suppression"]}
+                      for m in result.get("suppressed", ())]
+        detail = {**(detail or {}), "account_fingerprint": query_fingerprint(account.query),
+                  **({"suppressed": suppressed} if suppressed else {})}
         return AuditEvent(
             action=action, actor=caller.actor, input=dict(account.input), account_id=account.account_id,
-            verdict=result["verdict"], matches=[{k: m[k] for k in AUDIT_MATCH_KEYS} for m in result["matches"]],
+            verdict=result["verdict"], matches=[{**{k: m[k] for k in AUDIT_MATCH_KEYS},
+                                                 "entity_fingerprint": self.fingerprint(m["entity_id"])}
+                                                for m in result["matches"]],
             list_versions={list_id: self.versions[list_id] for list_id in lists}, **self._versions(),
             request_id=caller.request_id, client=caller.client, batch_id=batch_id, detail=detail)
 

@@ -9,12 +9,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (BigInteger, Column, Connection, Date, DateTime, Dialect, Engine, Float, ForeignKey, Index,
                         Integer, MetaData, String, Table, Text, create_engine, event, insert, make_url, select,
                         text)
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from compliance.review_tables import ReviewTables
 
 # Waiting writers queue for up to this long before SQLite gives up with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -58,6 +61,7 @@ class Tables:
     batch_jobs: Table
     batch_chunks: Table
     batch_results: Table
+    review: ReviewTables  # decisions, review queue, monitoring (compliance/review_tables.py)
 
 
 def _define_tables(metadata: MetaData) -> Tables:
@@ -86,7 +90,9 @@ def _define_tables(metadata: MetaData) -> Tables:
         Column("created_at", UTCDateTime(), nullable=False),
         Column("revoked_at", UTCDateTime()),
     )
-    return Tables(records, terms, head, keys, *_batch_tables(metadata))
+    from compliance.review_tables import review_tables  # imports this module's column types
+
+    return Tables(records, terms, head, keys, *_batch_tables(metadata), review_tables(metadata))
 
 
 def _audit_records(metadata: MetaData) -> Table:

@@ -70,12 +70,27 @@ class MatchSchema(EntitySchema):
     explanation = fields.Dict(metadata={"description": "name alignment, evidence, policy and a summary"})
 
 
+class SuppressionSchema(ma.Schema):
+    decision_id = Str(metadata={"description": "the false_positive decision in force"})
+    cleared_by = fields.Dict(metadata={"description": "{key_id, name, role} of who decided"})
+    cleared_at = Str()
+
+
+class SuppressedMatchSchema(MatchSchema):
+    suppression = fields.Nested(SuppressionSchema)
+
+
+SUPPRESSED = ("matches cleared as false_positive on this account, while neither the entity's record nor the "
+              "account's screened fields changed: they do not drive the verdict")
+
+
 class ScreenResultSchema(ma.Schema):
     screening_id = Str(metadata={"description": "the id of this screening's audit record"})
     screened_at = Str()
     account_id = Str(allow_none=True)
     verdict = Str(metadata={"description": "match / review / clear"})
     matches = fields.List(fields.Nested(MatchSchema), metadata={"description": "ranked, best first"})
+    suppressed = fields.List(fields.Nested(SuppressedMatchSchema), metadata={"description": SUPPRESSED})
     lists = fields.List(fields.Nested(ListStatusSchema), metadata={"description": "the lists screened"})
     engine_version = Str()
     policy_version = Str()
@@ -87,6 +102,7 @@ class BatchItemSchema(ma.Schema):
     account_id = Str(allow_none=True)
     verdict = Str()
     matches = fields.List(fields.Nested(MatchSchema))
+    suppressed = fields.List(fields.Nested(SuppressedMatchSchema), metadata={"description": SUPPRESSED})
     lists = Strs(metadata={"description": "ids of the lists screened (statuses at the top level)"})
 
 

@@ -6,7 +6,7 @@ as received to make a `service.Account`.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date
+from datetime import UTC
 from typing import Any
 
 import marshmallow as ma
@@ -14,7 +14,7 @@ from marshmallow import fields
 from marshmallow.validate import Length, OneOf, Range
 
 from compliance.audit import MAX_PAGE
-from compliance.models import Query
+from compliance.models import Query, is_partial_date
 from watchlists.model import EntityType
 
 MAX_NAME = 512  # characters in one name
@@ -25,7 +25,6 @@ MAX_IDENTIFIERS = 20
 MAX_LIST_FILTER = 10
 ACCOUNT_TYPES = ("person", "organization", "unknown")
 VERDICTS = ("match", "review", "clear")
-_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -41,16 +40,8 @@ def not_blank(value: str) -> None:
 
 def partial_date(value: str) -> None:
     """YYYY, YYYY-MM or YYYY-MM-DD, and a real date."""
-    m = _PARTIAL_DATE.fullmatch(value)
-    try:
-        if m is None:
-            raise ValueError
-        year, month, day = int(m[1]), int(m[2] or 1), int(m[3] or 1)
-        if not 1800 <= year <= date.today().year:
-            raise ValueError
-        date(year, month, day)
-    except ValueError:
-        raise ma.ValidationError("Not a date: use YYYY, YYYY-MM or YYYY-MM-DD.") from None
+    if not is_partial_date(value):
+        raise ma.ValidationError("Not a date: use YYYY, YYYY-MM or YYYY-MM-DD.")
 
 
 def text(max_length: int = MAX_TEXT, **kwargs: Any) -> fields.String:

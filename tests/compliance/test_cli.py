@@ -130,3 +130,13 @@ def test_compare_pairs(instance, tmp_path):
     assert unrelated["verdict"] == "clear"
     assert 0.0 <= unrelated["score"] <= 1.0 and "summary" in variant["explanation"]
     assert screened["entity_id"] == "ofac_sdn:26945" and screened["verdict"] == "match"
+
+
+def test_import_is_audited(tmp_path):
+    un = next((ROOT / "watchlists" / "data" / "un_sc").glob("*/UN_consolidated.xml.gz"))
+    done = run("lists", "import", "un_sc", str(un), "--source", "a test copy", instance=tmp_path)
+    assert done.returncode == 0, done.stderr
+    exported = run("audit", "export", "--format", "jsonl", "--action", "lists.import", instance=tmp_path)
+    [record] = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert record["detail"]["list"] == "un_sc" and record["detail"]["source"] == "a test copy"
+    assert record["detail"]["entities"] == 1003 and record["detail"]["files"] == {"primary": un.name}

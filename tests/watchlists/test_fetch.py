@@ -191,17 +191,31 @@ def run_fast_cli(*args: str, instance: Path) -> subprocess.CompletedProcess:
     return run_cli(*args, instance=instance, COMPLIANCE_FETCH_RETRIES="0", COMPLIANCE_FETCH_READ_TIMEOUT="2")
 
 
+def audited_list_operations(instance: Path) -> list[dict]:
+    """The list operations in the instance's audit log, through `audit export`."""
+    done = run_cli("audit", "export", "--format", "jsonl", instance=instance)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    return [r for r in records if r["action"].startswith("lists.")]
+
+
 def test_cli_refresh_failure_exits_non_zero(server, tmp_path):
     done = run_fast_cli("lists", "refresh", "--list", "un_sc", "--url", f"{server}/html", instance=tmp_path)
     assert done.returncode == 1
     assert "un_sc: FAILED: the server sent an HTML page" in done.stderr
     assert "in force: un_sc@2026-02-27-un_xml" in done.stderr
+    [record] = audited_list_operations(tmp_path)
+    assert record["action"] == "lists.refresh" and record["detail"]["status"] == "failed"
+    assert record["detail"]["list"] == "un_sc" and "HTML page" in record["detail"]["error"]
 
 
 def test_cli_refresh_success(server, tmp_path):
     done = run_fast_cli("lists", "refresh", "--list", "un_sc", "--url", f"{server}/un-next.xml", instance=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "un_sc: updated to 2026-03-06-un_xml-" in done.stdout
+    [record] = audited_list_operations(tmp_path)
+    assert record["detail"]["status"] == "updated" and record["detail"]["version"].startswith("2026-03-06-un_xml-")
+    assert record["detail"]["previous"].startswith("un_sc@2026-02-27-un_xml") and record["actor"]["name"].startswith("cli:")
     shown = json.loads(run_fast_cli("lists", "--json", instance=tmp_path).stdout)
     un = next(row for row in shown if row["id"] == "un_sc")
     assert un["published"] == "2026-03-06" and un["entities"] == 1002

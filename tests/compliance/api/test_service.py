@@ -4,6 +4,7 @@ import pytest
 from compliance.audit import Actor, AuditFilter, AuditLog
 from compliance.config import Settings
 from compliance.errors import InvalidInputError, NotFoundError
+from compliance.fingerprints import query_fingerprint
 from compliance.models import Query
 from compliance.service import Account, Caller, Screener
 from compliance.store import Store
@@ -35,7 +36,8 @@ def test_screen_records_who_asked(screener):
     assert (record.request_id, record.client) == ("req-1", "10.0.0.1")
     assert record.matches[0]["entity_id"] == result["matches"][0]["entity_id"]
     assert set(record.matches[0]) == {"entity_id", "list", "name", "matched_name", "programs", "score", "verdict",
-                                      "explanation"}
+                                      "explanation", "entity_fingerprint"}
+    assert record.detail == {"account_fingerprint": query_fingerprint(accounts("Ali Khamenei")[0].query)}
 
 
 def test_unknown_list_is_refused_before_anything_is_scored(screener, monkeypatch):

@@ -1,0 +1,210 @@
+"""A batch worker: lease a chunk, screen its rows, and commit in ONE transaction their results, one
+"screen.batch_item" audit record per screened row and the chunk's completion (`ChunkQueue.complete`):
+killed at any point, it leaves all of a chunk or none of it. Screening is `Screener.screen_unrecorded`.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from compliance.audit import AuditEvent, AuditLog
+from compliance.batch.accounts import account_id_of, csv_account, json_account
+from compliance.batch.inputs import Format, Record, RowError, json_object
+from compliance.batch.intake import BatchFiles
+from compliance.batch.jobs import Job, Jobs
+from compliance.batch.queue import ChunkQueue, Lease, LeaseLostError, Tally
+from compliance.batch.results import ResultRow, Results, result_row
+from compliance.errors import InvalidInputError, NotFoundError
+from compliance.models import Query
+from compliance.service import Account, Screener
+
+# Distinct queries whose screening a worker keeps (a clear result is a few hundred bytes).
+CACHE_SIZE = 20_000
+# After a database or file system error, a worker tries again this much later.
+RETRY_SECONDS = 5.0
+log = logging.getLogger(__name__)
+Screened = tuple[dict[str, Any], tuple[str, ...]]
+
+
+class ScreeningCache:
+    """The last CACHE_SIZE screenings by query; each hit is the same result with the row's account id.
+
+    A query is everything screened (names, handle, type, date, countries, identifiers, lists);
+    the engine is deterministic, so a row gets exactly the result it would get alone.
+    """
+
+    def __init__(self, screener: Screener, size: int = CACHE_SIZE) -> None:
+        self.screener = screener
+        self.size = size
+        self.hits = 0
+        self._found: OrderedDict[Query, Screened] = OrderedDict()
+
+    def screen(self, account: Account) -> Screened:
+        found = self._found.get(account.query)
+        if found is None:
+            found = self._found[account.query] = self.screener.screen_unrecorded(account)
+            if len(self._found) > self.size:
+                self._found.popitem(last=False)
+        else:
+            self.hits += 1
+            self._found.move_to_end(account.query)
+        result, lists = found
+        # the review memory is per account: applied after the cache, never shared through it
+        return self.screener.remember(account, {**result, "account_id": account.account_id}), lists
+
+
+@dataclass
+class _Outcome:
+    line: int
+    given: Any
+    account: Account | None = None
+    result: dict[str, Any] | None = None
+    lists: tuple[str, ...] = ()
+    error: str | None = None
+    account_id: str | None = None  # of a row that is no account, if readable
+
+
+@dataclass
+class WorkerStats:
+    """Where a worker's time went (seconds), for benchmarks and logs."""
+
+    chunks: int = 0
+    rows: int = 0
+    read: float = 0.0
+    screen: float = 0.0
+    commit: float = 0.0
+
+
+class Worker:
+    """Processes chunks until told to stop."""
+
+    def __init__(self, queue: ChunkQueue, jobs: Jobs, results: Results, files: BatchFiles, screener: Screener,
+                 audit: AuditLog, cache_size: int = CACHE_SIZE) -> None:
+        self.queue, self.jobs, self.results, self.files = queue, jobs, results, files
+        self.screener, self.audit = screener, audit
+        self.cache = ScreeningCache(screener, cache_size)
+        self.stats = WorkerStats()
+        self._renew_every = queue.lease.total_seconds() / 3
+
+    def run(self, stopping: Callable[[], bool], job_id: str | None = None, idle_seconds: float = 1.0) -> None:
+        """Process chunks until `stopping()` (checked between chunks), or `job_id` has ended.
+
+        A database that cannot be reached is waited for (the lease of the chunk in hand expires
+        and the chunk is done again later), not a reason to stop.
+        """
+        while not stopping():
+            try:
+                if self.step(job_id):
+                    continue
+                if job_id is not None and self.jobs.get(job_id).state.ended:
+                    return
+                self.sweep()
+            except (SQLAlchemyError, OSError) as exc:
+                log.error("batch worker: %s; retrying in %.0f s", type(exc).__name__, RETRY_SECONDS)
+                time.sleep(RETRY_SECONDS)
+                continue
+            time.sleep(idle_seconds)  # nothing to lease: others hold the rest, or no job is queued
+
+    def sweep(self) -> None:
+        """Delete the input copies of jobs that have ended (e.g. failed while no worker held them)."""
+        for job_id in self.files.job_ids():
+            try:
+                ended = self.jobs.get(job_id).state.ended
+            except NotFoundError:  # still being taken in: its job is not stored yet
+                continue
+            if ended:
+                self.files.remove(job_id)
+
+    def step(self, job_id: str | None = None) -> bool:
+        """Lease and process one chunk; False when there was none to lease."""
+        lease = self.queue.claim(job_id)
+        if lease is None:
+            return False
+        try:
+            self._process(lease)
+        except LeaseLostError:
+            log.info("batch %s chunk %d: lease lost, nothing committed", lease.job_id, lease.chunk.seq)
+        return True
+
+    def _process(self, lease: Lease) -> None:
+        job = self.jobs.get(lease.job_id)
+        started = time.perf_counter()
+        try:
+            found = self.files.read_chunk(job.input_path, lease.chunk, job.format)
+        except FileNotFoundError:
+            if not self.jobs.get(job.id).state.ended:
+                self.queue.fail(lease, "the job's input copy is missing from the instance directory")
+            return
+        if len(found) != lease.chunk.rows:
+            self.queue.fail(lease, f"chunk {lease.chunk.seq} no longer holds the rows counted at intake")
+            self.files.remove(job.id)
+            return
+        self.stats.read += time.perf_counter() - started
+        outcomes = self._screen_chunk(job, lease, found)
+        started = time.perf_counter()
+        events = [self.screener.batch_event(o.account, o.result, o.lists, job.caller, job.id, {"row": o.line})
+                  for o in outcomes if o.account is not None and o.result is not None]
+        state = self.queue.complete(lease, lambda conn: self._write(conn, job, outcomes, events))
+        self.stats.commit += time.perf_counter() - started
+        self.stats.chunks += 1
+        self.stats.rows += len(outcomes)
+        if state.ended:
+            log.info("batch %s %s: %d rows", job.id, state, job.rows_total)
+            self.files.remove(job.id)
+
+    def _screen_chunk(self, job: Job, lease: Lease, found: list[Record]) -> list[_Outcome]:
+        started = renewed = time.perf_counter()
+        outcomes = []
+        for record in found:
+            outcomes.append(self._row(job, record))
+            if time.perf_counter() - renewed > self._renew_every:
+                self.queue.renew(lease)  # a slow chunk keeps its lease; LeaseLostError if it was taken
+                renewed = time.perf_counter()
+        self.stats.screen += time.perf_counter() - started
+        return outcomes
+
+    def _row(self, job: Job, record: Record) -> _Outcome:
+        outcome = _Outcome(record.line, [])
+        try:
+            if job.format is Format.CSV:
+                if record.cells is None:
+                    raise RowError(record.error or "not valid CSV")
+                outcome.given = record.cells
+                outcome.account = csv_account(record.cells, job.mapping)  # type: ignore[arg-type]
+            else:
+                outcome.given = record.data.decode("utf-8").strip()  # kept as text if it is not JSON
+                outcome.given = json_object(record)
+                outcome.account = json_account(outcome.given)
+            outcome.result, outcome.lists = self.cache.screen(outcome.account)
+        except RowError as exc:
+            outcome.error = f"line {record.line}: {exc}"
+            outcome.account_id = account_id_of(outcome.given, job.mapping)
+        except InvalidInputError as exc:  # a `lists` filter naming a list not in use
+            outcome.error = f"line {record.line}: lists: {exc.errors[0]['detail'] if exc.errors else exc.detail}"
+        except Exception as exc:  # noqa: BLE001 - one row must not stop the job
+            log.error("batch %s line %d: screening failed with %s", job.id, record.line, type(exc).__name__)
+            outcome.error = f"line {record.line}: internal error while screening this row"
+        return outcome
+
+    def _write(self, conn: Connection, job: Job, outcomes: list[_Outcome], events: list[AuditEvent]) -> Tally:
+        """Within the chunk's commit: the audit records (one per screened row, in order), then the
+        result rows that name them."""
+        ids = iter([record.id for record in self.audit.append_in(conn, events)] if events else [])
+        rows, verdicts = [], Counter[str]()
+        for o in outcomes:
+            if o.result is None:
+                account_id = o.account.account_id if o.account is not None else o.account_id
+                rows.append(ResultRow(o.line, o.given, account_id, error=o.error))
+            else:
+                rows.append(result_row(o.line, o.given, o.result, next(ids)))
+                verdicts[o.result["verdict"]] += 1
+        self.results.write(conn, job.id, rows)
+        screened = sum(verdicts.values())
+        return Tally(len(outcomes), len(outcomes) - screened, dict(verdicts))

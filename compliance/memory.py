@@ -1,0 +1,74 @@
+"""Review memory: a `false_positive` decision on (account, entity) suppresses that match later.
+
+The latest final decision (true_match or false_positive) on the pair counts. It suppresses only
+while both sides are as they were when it was taken: the entity's fingerprint (the fields
+matching uses) equals the loaded entity's, and the account's screened fields equal the new
+screening's. Otherwise it lapses, and the match counts (and alerts) again.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from compliance.store import Store
+
+FINAL = ("true_match", "false_positive")
+
+
+@dataclass(frozen=True)
+class Clearance:
+    """A false_positive decision in force for one (account, entity) pair."""
+
+    decision_id: str
+    entity_fingerprint: str | None
+    account_fingerprint: str | None
+    cleared_by: dict[str, str | None]
+    cleared_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"decision_id": self.decision_id, "cleared_by": self.cleared_by,
+                "cleared_at": self.cleared_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+
+
+class ReviewMemory:
+    """Reads the decisions table; one indexed query per screened account with an account id."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._t = store.tables.review.decisions
+
+    def clearances(self, account_id: str) -> dict[str, Clearance]:
+        """entity id -> the false_positive in force, where the latest final decision is one."""
+        t = self._t
+        stmt = (select(t.c.id, t.c.entity_id, t.c.decision, t.c.entity_fingerprint, t.c.account_fingerprint,
+                       t.c.actor_key_id, t.c.actor_name, t.c.actor_role, t.c.decided_at)
+                .where(t.c.account_id == account_id, t.c.decision.in_(FINAL)).order_by(t.c.seq))
+        with self.store.engine.connect() as conn:
+            latest = {row.entity_id: row for row in conn.execute(stmt)}
+        return {entity_id: Clearance(row.id, row.entity_fingerprint, row.account_fingerprint,
+                                     {"key_id": row.actor_key_id, "name": row.actor_name, "role": row.actor_role},
+                                     row.decided_at)
+                for entity_id, row in latest.items() if row.decision == "false_positive"}
+
+    def suppress(self, account_id: str | None, account_fingerprint: str, matches: Sequence[Mapping[str, Any]],
+                 fingerprint: Callable[[str], str | None]) -> tuple[list[Mapping[str, Any]], list[dict[str, Any]]]:
+        """(matches kept, matches suppressed with their `suppression`): `fingerprint(entity_id)` is
+        the loaded entity's. Nothing is suppressed for an account without an id."""
+        if account_id is None or not matches:
+            return list(matches), []
+        cleared = self.clearances(account_id)
+        kept: list[Mapping[str, Any]] = []
+        suppressed: list[dict[str, Any]] = []
+        for match in matches:
+            found = cleared.get(match["entity_id"])
+            entity = fingerprint(match["entity_id"])
+            if found is not None and found.account_fingerprint == account_fingerprint and \
+                    entity is not None and found.entity_fingerprint == entity:
+                suppressed.append({**match, "suppression": found.to_dict()})
+            else:
+                kept.append(match)
+        return kept, suppressed
