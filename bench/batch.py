@@ -31,7 +31,6 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,7 +39,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import NullPool, create_engine, make_url, text  # noqa: E402
 
 from compliance.audit import Actor, AuditLog  # noqa: E402
 from compliance.batch.accounts import csv_account  # noqa: E402
@@ -52,7 +50,8 @@ from compliance.lists import Watchlists  # noqa: E402
 from compliance.matching.engine import Engine  # noqa: E402
 from compliance.service import Caller, Screener  # noqa: E402
 from compliance.store import Store  # noqa: E402
-from speed import memory_mb, read_jsonl, recombined_people  # noqa: E402  (bench/, this script's directory)
+from audit import postgres_schema  # noqa: E402  (bench/, this script's directory)
+from speed import memory_mb, read_jsonl, recombined_people  # noqa: E402
 from watchlists.model import Entity, script_of  # noqa: E402
 
 SEED = 20261121
@@ -146,16 +145,8 @@ def database(url: str | None, directory: Path) -> Iterator[str]:
     if url is None:
         yield f"sqlite:///{directory / 'bench.sqlite3'}"
         return
-    schema = f"bench_batch_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, poolclass=NullPool)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(url) as scoped:
+        yield scoped
 
 
 def service_for(store_url: str, instance: Path, engine: Engine, watchlists: Watchlists) -> BatchService:
