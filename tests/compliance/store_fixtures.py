@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import NullPool, create_engine, make_url, text
@@ -25,11 +26,18 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
         return
+    with postgresql_schema("test") as url:
+        yield url
+
+
+@contextmanager
+def postgresql_schema(prefix: str) -> Iterator[str]:
+    """A URL into a fresh schema on the test PostgreSQL, dropped afterwards (skips without one)."""
     base = os.environ.get(TEST_DATABASE_ENV)
     if not base:
         pytest.skip(f"no PostgreSQL configured: set {TEST_DATABASE_ENV}, "
                     "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    schema = f"test_{uuid.uuid4().hex[:16]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
     admin = create_engine(base, poolclass=NullPool)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))

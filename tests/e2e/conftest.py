@@ -7,16 +7,13 @@ rely on the store holding only what they sent: the other e2e tests make no audit
 """
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import NullPool, create_engine, make_url, text
 
-from tests.compliance.store_fixtures import TEST_DATABASE_ENV
+from tests.compliance.store_fixtures import postgresql_schema
 from tests.e2e.server import Gunicorn
 
 WORKERS = 2
@@ -57,23 +54,9 @@ def sqlite_server(e2e_instance, tmp_path_factory) -> Iterator[Deployed]:
 @pytest.fixture(scope="session")
 def postgresql_server(e2e_instance, tmp_path_factory) -> Iterator[Deployed]:
     """gunicorn with its store in a fresh schema on the test PostgreSQL, dropped afterwards."""
-    base = os.environ.get(TEST_DATABASE_ENV)
-    if not base:
-        pytest.skip(f"no PostgreSQL configured: set {TEST_DATABASE_ENV}, "
-                    "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test")
     home = tmp_path_factory.mktemp("e2e-postgresql")
-    schema = f"e2e_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base, poolclass=NullPool)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield from _deploy(e2e_instance, url.render_as_string(hide_password=False), home / "gunicorn.log")
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text("SET LOCAL lock_timeout = '10s'"))
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgresql_schema("e2e") as url:
+        yield from _deploy(e2e_instance, url, home / "gunicorn.log")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
