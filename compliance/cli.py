@@ -546,6 +546,7 @@ def _batch_format(path: Path, given: str | None) -> str:
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _MAP_HELP = "CSV column mapping item, e.g. name=first_name+last_name or account_id=customer_no (repeatable)."
+_MONITOR_HELP = "Also enroll every screened account for monitoring (each row needs an account_id)."
 
 
 @main.group()
@@ -561,8 +562,9 @@ def batch() -> None:
 @click.option("--map", "mapping", multiple=True, help=_MAP_HELP)
 @click.option("--encoding", help="The file's encoding, if not UTF-8 or UTF-16 (e.g. cp1252).")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@click.option("--monitor", is_flag=True, help=_MONITOR_HELP)
 def batch_screen(path: Path, output: Path, fmt: str | None, mapping: tuple[str, ...], encoding: str | None,
-                 workers: int | None) -> None:
+                 workers: int | None, monitor: bool) -> None:
     """Screen a file as a batch job in the store, with a progress bar; write the results CSV.
 
     Every row is audited ("screen.batch_item") under the job's id, as with the API.
@@ -574,7 +576,8 @@ def batch_screen(path: Path, output: Path, fmt: str | None, mapping: tuple[str, 
     service = _batch_service(_settings())
     try:
         with path.open("rb") as source:
-            job = service.submit(source.read, Format(_batch_format(path, fmt)), Caller(_operator()), mapping, encoding)
+            job = service.submit(source.read, Format(_batch_format(path, fmt)), Caller(_operator()), mapping, encoding,
+                                 monitor)
     except (InvalidInputError, TooLargeError) as exc:
         raise click.ClickException(f"{path}: {exc.detail}") from exc
     with click.progressbar(length=job["rows"]["total"], label=f"batch {job['id']}", show_pos=True,
@@ -612,14 +615,15 @@ def _batch_summary(job: dict, output: Path) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: .jsonl/.ndjson, else csv.")
 @click.option("--map", "mapping", multiple=True, help=_MAP_HELP)
 @click.option("--encoding", help="The file's encoding, if not UTF-8 or UTF-16 (e.g. cp1252).")
+@click.option("--monitor", is_flag=True, help=_MONITOR_HELP)
 def batch_submit(path: Path, url: str, key: str, output: Path | None, fmt: str | None, mapping: tuple[str, ...],
-                 encoding: str | None) -> None:
+                 encoding: str | None, monitor: bool) -> None:
     """Send a file to a running service, follow the job's progress, then download its results."""
     from compliance.batch.client import BatchClient, ClientError
 
     client = BatchClient(url, key)
     try:
-        job = client.submit(path, _batch_format(path, fmt), mapping, encoding)
+        job = client.submit(path, _batch_format(path, fmt), mapping, encoding, monitor)
         click.echo(f"batch {job['id']} queued: {job['rows']['total']:,} rows", err=True)
         with click.progressbar(length=job["rows"]["total"], label=f"batch {job['id']}", show_pos=True,
                                file=sys.stderr) as bar:

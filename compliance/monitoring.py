@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from compliance import cursors
@@ -76,22 +76,29 @@ class Monitor:
 
     def enroll(self, accounts: Sequence[Account], caller: Caller) -> list[dict[str, Any]]:
         """Enroll (or re-enroll, replacing the stored fields) accounts; each needs an account id. Audited."""
+        with self.store.begin_write() as conn:
+            return self.enroll_in(conn, accounts, caller)
+
+    def enroll_in(self, conn: Connection, accounts: Sequence[Account], caller: Caller,
+                  batch_id: str | None = None) -> list[dict[str, Any]]:
+        """`enroll` within the caller's write transaction (a batch job's chunk commit, with its id)."""
         if any(a.account_id is None for a in accounts):
             raise ValueError("a monitored account needs an account_id")
+        if not accounts:
+            return []
         now = datetime.now(UTC)
         rows = [{"account_id": a.account_id, "input": json.dumps(dict(a.input), ensure_ascii=False, sort_keys=True),
                  "query": json.dumps(query_to_dict(a.query)), "forms": forms_text(a.query),
                  "fingerprint": query_fingerprint(a.query), "enrolled_at": now,
                  "enrolled_by": caller.actor.name or caller.actor.key_id} for a in accounts]
         rows = list({row["account_id"]: row for row in rows}.values())  # an id given twice: the last wins
-        with self.store.begin_write() as conn:
-            for i in range(0, len(rows), ENROLL_CHUNK):
-                conn.execute(self._upsert(rows[i:i + ENROLL_CHUNK]))
-            self.audit.append_in(conn, [AuditEvent(
-                "monitor.enroll", caller.actor, request_id=caller.request_id, client=caller.client,
-                account_id=accounts[0].account_id if len(accounts) == 1 else None,
-                detail={"accounts": len(accounts), **({"account_ids": [a.account_id for a in accounts]}
-                                                      if len(accounts) <= 100 else {})})])
+        for i in range(0, len(rows), ENROLL_CHUNK):
+            conn.execute(self._upsert(rows[i:i + ENROLL_CHUNK]))
+        self.audit.append_in(conn, [AuditEvent(
+            "monitor.enroll", caller.actor, request_id=caller.request_id, client=caller.client, batch_id=batch_id,
+            account_id=accounts[0].account_id if len(accounts) == 1 else None,
+            detail={"accounts": len(accounts), **({"account_ids": [a.account_id for a in accounts]}
+                                                  if len(accounts) <= 100 else {})})])
         return [_document(row) for row in rows]
 
     def remove(self, account_id: str, caller: Caller) -> dict[str, Any]:

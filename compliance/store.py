@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (BigInteger, Column, Connection, Date, DateTime, Dialect, Engine, Float, ForeignKey, Index,
-                        Integer, MetaData, String, Table, Text, create_engine, event, insert, make_url, select,
-                        text)
+from sqlalchemy import (BigInteger, Boolean, Column, Connection, Date, DateTime, Dialect, Engine, Float, ForeignKey,
+                        Index, Integer, MetaData, String, Table, Text, create_engine, event, false, insert, inspect,
+                        make_url, select, text)
 from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
@@ -139,6 +139,8 @@ def _batch_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
         Column("started_at", UTCDateTime()),
         Column("finished_at", UTCDateTime()),
         Column("error", Text()),  # why the job failed (never row content)
+        # monitor=true: each screened row's account is enrolled for monitoring in its chunk's commit
+        Column("monitor", Boolean(), nullable=False, default=False, server_default=false()),
     )
     chunks = Table(
         "batch_chunks", metadata,
@@ -190,6 +192,7 @@ class Store:
         store = cls(_create_engine(url), metadata, _define_tables(metadata))
         with store.begin_write() as conn:
             metadata.create_all(conn)
+            _add_missing_columns(conn, metadata)
             head = store.tables.audit_head
             if conn.scalar(select(head.c.id).where(head.c.id == HEAD_ID)) is None:
                 conn.execute(insert(head).values(id=HEAD_ID, seq=0, hash=GENESIS_HASH))
@@ -228,6 +231,22 @@ class Store:
     def close(self) -> None:
         """Close every pooled connection (at shutdown, and in tests)."""
         self.engine.dispose()
+
+
+def _add_missing_columns(conn: Connection, metadata: MetaData) -> None:
+    """Columns added to a table after a store was created: ALTER TABLE ... ADD COLUMN, with their
+    server default (a later release's additive change; nothing is ever dropped or retyped)."""
+    inspector = inspect(conn)
+    compiler = conn.dialect.ddl_compiler(conn.dialect, None)
+    for table in metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                if not column.nullable and column.server_default is None:
+                    raise RuntimeError(f"cannot add {table.name}.{column.name} to an existing store: "
+                                       "a NOT NULL column needs a server default")
+                conn.execute(text(f"ALTER TABLE {compiler.preparer.format_table(table)} "
+                                  f"ADD COLUMN {compiler.get_column_specification(column)}"))
 
 
 def _create_engine(url: str) -> Engine:

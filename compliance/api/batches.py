@@ -41,6 +41,8 @@ class UploadQuerySchema(ma.Schema):
                                                "`account_id=customer_no`; unmapped fields are found by header name"})
     encoding = fields.String(validate=Length(min=1, max=40),
                              metadata={"description": "the file's encoding, if not UTF-8/UTF-16 (e.g. cp1252)"})
+    monitor = fields.Boolean(load_default=False, metadata={
+        "description": "true: also enroll each screened account for monitoring (every row needs an account_id)"})
 
 
 class ResultsQuerySchema(ma.Schema):
@@ -70,6 +72,7 @@ class BatchJobSchema(ma.Schema):
     error = fields.String(allow_none=True, metadata={"description": "why the job failed"})
     mapping = fields.Dict(allow_none=True, metadata={"description": "CSV: account field -> the columns used"})
     columns = fields.List(fields.String(), metadata={"description": "the input's columns (the results CSV's first)"})
+    monitor = fields.Boolean(metadata={"description": "the screened accounts are enrolled for monitoring"})
 
 
 class TopMatchSchema(ma.Schema):
@@ -117,10 +120,12 @@ def submit(query: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """Queue a file of accounts: the body itself, or a multipart `file` field.
 
     CSV with a header row (columns by name, or `map`), or JSON Lines with the /v1/screen fields.
-    The file is checked (encoding, header) before the 202; bad rows are reported per row.
+    The file is checked (encoding, header) before the 202; bad rows are reported per row. With
+    `monitor=true` each screened account is also enrolled for monitoring, in the same commit as
+    its result.
     """
     stream, fmt = _upload(query.get("format"))
-    job = batches().submit(stream.read, fmt, caller(), query.get("map", ()), query.get("encoding"))
+    job = batches().submit(stream.read, fmt, caller(), query.get("map", ()), query.get("encoding"), query["monitor"])
     return job, {"Location": url_for("batches.job", job_id=job["id"])}
 
 

@@ -28,11 +28,14 @@ class BatchClient:
         self.session = session or requests.Session()
         self.session.headers["Authorization"] = f"Bearer {key}"
 
-    def submit(self, path: Path, fmt: str, mapping: Sequence[str] = (), encoding: str | None = None) -> dict[str, Any]:
+    def submit(self, path: Path, fmt: str, mapping: Sequence[str] = (), encoding: str | None = None,
+               monitor: bool = False) -> dict[str, Any]:
         """Upload the file as the request body; the queued job's document."""
         params: dict[str, Any] = {"format": fmt, "map": list(mapping)}
         if encoding:
             params["encoding"] = encoding
+        if monitor:
+            params["monitor"] = "true"
         with path.open("rb") as body:
             return self._json("POST", "/v1/batches", params=params, data=body,
                               headers={"Content-Type": MEDIA_TYPES[fmt]})

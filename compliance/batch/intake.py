@@ -7,7 +7,7 @@ number at its start, and its row count, so a worker re-reads exactly the rows co
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,8 +56,10 @@ class BatchFiles:
         self.instance_dir = instance_dir
 
     def take_in(self, job_id: str, read: Reader, fmt: Format, chunk_rows: int, mapping: Iterable[str] = (),
-                encoding: str | None = None, max_bytes: int | None = None) -> Intake:
-        """Copy and split the input; on any error nothing is left behind.
+                encoding: str | None = None, max_bytes: int | None = None,
+                required: Mapping[str, str] = {}) -> Intake:  # noqa: B006 - read only
+        """Copy and split the input; on any error nothing is left behind. `required`: account
+        fields a CSV header must provide -> why (for the error).
 
         Raises InputError (encoding, header, mapping) and TooLargeError (over `max_bytes`).
         """
@@ -69,7 +71,8 @@ class BatchFiles:
         try:
             with target.open("wb") as sink:
                 blocks = _copied(utf8_blocks(_bounded(read, max_bytes), encoding), sink)
-                columns, chunks = _split(records(split_lines(blocks), fmt), fmt, chunk_rows, list(mapping))
+                columns, chunks = _split(records(split_lines(blocks), fmt), fmt, chunk_rows, list(mapping),
+                                         required)
                 size = sink.tell()
         except BaseException:
             self.remove(job_id)
@@ -113,7 +116,7 @@ def _copied(blocks: Iterable[bytes], sink) -> Iterator[bytes]:  # noqa: ANN001 -
         yield block
 
 
-def _split(found: Iterator[Record], fmt: Format, chunk_rows: int, mapping: list[str]
+def _split(found: Iterator[Record], fmt: Format, chunk_rows: int, mapping: list[str], required: Mapping[str, str]
            ) -> tuple[ColumnMap | None, list[Chunk]]:
     """The CSV header's column map (from the first record), and the chunks of the records after it."""
     columns, start, first_line = None, 0, 1
@@ -123,6 +126,10 @@ def _split(found: Iterator[Record], fmt: Format, chunk_rows: int, mapping: list[
             raise InputError("the file has no CSV header row" if header is None
                              else f"the header row is not valid CSV ({header.error})")
         columns = ColumnMap.build(header.cells, mapping)
+        for field, why in required.items():
+            if not columns.fields.get(field):
+                raise InputError(f"no `{field}` column: {why}; name a column {field} or map one "
+                                 f"({field}=COLUMN)", [{"parameter": "map", "detail": f"{field} is needed"}])
         start, first_line = header.end, header.next_line
     elif mapping:
         raise InputError("a column mapping applies to CSV files; JSON Lines carry the /v1/screen fields",

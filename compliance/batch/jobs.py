@@ -72,6 +72,7 @@ class Job:
     started_at: datetime | None
     finished_at: datetime | None
     error: str | None
+    monitor: bool = False  # enroll each screened row's account for monitoring
 
     @classmethod
     def from_row(cls, row: Row) -> Job:
@@ -83,7 +84,7 @@ class Job:
         return cls(m["id"], JobState(m["state"]), fmt, columns, mapping, m["input_path"], m["input_bytes"],
                    m["rows_total"], m["rows_done"], m["rows_failed"], m["chunks_total"], m["chunks_done"],
                    {v: m[f"count_{v}"] for v in VERDICTS}, caller, m["created_at"], m["started_at"],
-                   m["finished_at"], m["error"])
+                   m["finished_at"], m["error"], bool(m["monitor"]))
 
 
 class Jobs:
@@ -94,7 +95,7 @@ class Jobs:
         self.audit = audit
         self._t = store.tables
 
-    def create(self, job_id: str, fmt: Format, intake: Intake, caller: Caller) -> Job:
+    def create(self, job_id: str, fmt: Format, intake: Intake, caller: Caller, monitor: bool = False) -> Job:
         """Store the job and its chunks, queued (or done at once when it has no rows)."""
         now = datetime.now(UTC)
         empty = not intake.chunks
@@ -104,13 +105,14 @@ class Jobs:
                "input_path": intake.path, "input_bytes": intake.size, "rows_total": intake.rows,
                "chunks_total": len(intake.chunks), "actor_key_id": caller.actor.key_id,
                "actor_name": caller.actor.name, "actor_role": caller.actor.role, "request_id": caller.request_id,
-               "client": caller.client, "created_at": now, "finished_at": now if empty else None}
+               "client": caller.client, "created_at": now, "finished_at": now if empty else None, "monitor": monitor}
         with self.store.begin_write() as conn:
             conn.execute(insert(self._t.batch_jobs).values(row))
             for part in _batches(intake.chunks, 1000):
                 conn.execute(insert(self._t.batch_chunks), [_chunk_row(job_id, c) for c in part])
             self.audit.append_in(conn, [self._event("batch.create", job_id, caller, {
-                "format": fmt.value, "rows": intake.rows, "bytes": intake.size, "chunks": len(intake.chunks)})])
+                "format": fmt.value, "rows": intake.rows, "bytes": intake.size, "chunks": len(intake.chunks),
+                "monitor": monitor})])
         return self.get(job_id)
 
     def get(self, job_id: str) -> Job:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from compliance.alerts import Alerts
 from compliance.audit import AuditLog
 from compliance.batch import pool
 from compliance.batch.inputs import Format, Reader
@@ -18,6 +19,7 @@ from compliance.batch.results import Results
 from compliance.batch.worker import Worker
 from compliance.config import Settings
 from compliance.errors import NotReadyError
+from compliance.monitoring import Monitor
 from compliance.service import Caller, Screener
 from compliance.store import Store
 
@@ -34,18 +36,21 @@ class BatchService:
         self.results = Results(store)
         self.files = BatchFiles(settings.instance_dir)
         self.queue = ChunkQueue(store, settings.batch_lease_seconds)
+        self.monitor = Monitor(store, audit, Alerts(store, audit))  # enrolls the accounts of monitor=true jobs
 
     def submit(self, read: Reader, fmt: Format, caller: Caller, mapping: Iterable[str] = (),
-               encoding: str | None = None) -> dict[str, Any]:
+               encoding: str | None = None, monitor: bool = False) -> dict[str, Any]:
         """Take a file in (copied, checked, split into chunks) and queue it; the job's document.
+        `monitor`: each screened row's account is also enrolled for monitoring (it needs an account id).
 
         Raises InputError (422: encoding, header, mapping) or TooLargeError (413); nothing is queued then.
         """
         job_id = uuid.uuid4().hex
+        required = {"account_id": "monitor=true enrolls each account by its id"} if monitor else {}
         intake = self.files.take_in(job_id, read, fmt, self.settings.batch_chunk_rows, mapping, encoding,
-                                    self.settings.batch_max_bytes)
+                                    self.settings.batch_max_bytes, required)
         try:
-            job = self.jobs.create(job_id, fmt, intake, caller)
+            job = self.jobs.create(job_id, fmt, intake, caller, monitor)
         except BaseException:
             self.files.remove(job_id)
             raise
@@ -76,7 +81,7 @@ class BatchService:
         """A worker screening with this service's screener. Raises NotReadyError without one."""
         if self.screener is None:
             raise NotReadyError("the lists are not loaded: batch jobs cannot be screened")
-        return Worker(self.queue, self.jobs, self.results, self.files, self.screener, self.audit)
+        return Worker(self.queue, self.jobs, self.results, self.files, self.screener, self.audit, self.monitor)
 
     def serve(self, processes: int) -> None:
         """Process every job's chunks in `processes` processes until SIGTERM/SIGINT."""
@@ -111,7 +116,7 @@ class BatchService:
             "created_at": _stamp(job.created_at), "started_at": _stamp(job.started_at),
             "finished_at": _stamp(job.finished_at), "error": job.error,
             "mapping": job.mapping.describe() if job.mapping is not None else None,
-            "columns": list(job.columns),
+            "columns": list(job.columns), "monitor": job.monitor,
         }
 
 

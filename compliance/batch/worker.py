@@ -1,6 +1,7 @@
 """A batch worker: lease a chunk, screen its rows, and commit in ONE transaction their results, one
-"screen.batch_item" audit record per screened row and the chunk's completion (`ChunkQueue.complete`):
-killed at any point, it leaves all of a chunk or none of it. Screening is `Screener.screen_unrecorded`.
+"screen.batch_item" audit record per screened row, the enrollment of the screened accounts of a
+monitor=true job, and the chunk's completion (`ChunkQueue.complete`): killed at any point, it
+leaves all of a chunk or none of it. Screening is `Screener.screen_unrecorded`.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from compliance.batch.queue import ChunkQueue, Lease, LeaseLostError, Tally
 from compliance.batch.results import ResultRow, Results, result_row
 from compliance.errors import InvalidInputError, NotFoundError
 from compliance.models import Query
+from compliance.monitoring import Monitor
 from compliance.service import Account, Screener
 
 # Distinct queries whose screening a worker keeps (a clear result is a few hundred bytes).
@@ -86,9 +88,9 @@ class Worker:
     """Processes chunks until told to stop."""
 
     def __init__(self, queue: ChunkQueue, jobs: Jobs, results: Results, files: BatchFiles, screener: Screener,
-                 audit: AuditLog, cache_size: int = CACHE_SIZE) -> None:
+                 audit: AuditLog, monitor: Monitor, cache_size: int = CACHE_SIZE) -> None:
         self.queue, self.jobs, self.results, self.files = queue, jobs, results, files
-        self.screener, self.audit = screener, audit
+        self.screener, self.audit, self.monitor = screener, audit, monitor
         self.cache = ScreeningCache(screener, cache_size)
         self.stats = WorkerStats()
         self._renew_every = queue.lease.total_seconds() / 3
@@ -182,6 +184,8 @@ class Worker:
                 outcome.given = record.data.decode("utf-8").strip()  # kept as text if it is not JSON
                 outcome.given = json_object(record)
                 outcome.account = json_account(outcome.given)
+            if job.monitor and outcome.account.account_id is None:
+                raise RowError("account_id: monitor=true enrolls each account by its id, and this row has none")
             outcome.result, outcome.lists = self.cache.screen(outcome.account)
         except RowError as exc:
             outcome.error = f"line {record.line}: {exc}"
@@ -194,8 +198,8 @@ class Worker:
         return outcome
 
     def _write(self, conn: Connection, job: Job, outcomes: list[_Outcome], events: list[AuditEvent]) -> Tally:
-        """Within the chunk's commit: the audit records (one per screened row, in order), then the
-        result rows that name them."""
+        """Within the chunk's commit: the audit records (one per screened row, in order), the
+        result rows that name them, and for a monitor=true job the screened accounts' enrollment."""
         ids = iter([record.id for record in self.audit.append_in(conn, events)] if events else [])
         rows, verdicts = [], Counter[str]()
         for o in outcomes:
@@ -206,5 +210,8 @@ class Worker:
                 rows.append(result_row(o.line, o.given, o.result, next(ids)))
                 verdicts[o.result["verdict"]] += 1
         self.results.write(conn, job.id, rows)
+        if job.monitor:
+            self.monitor.enroll_in(conn, [o.account for o in outcomes if o.result is not None and o.account],
+                                   job.caller, batch_id=job.id)
         screened = sum(verdicts.values())
         return Tally(len(outcomes), len(outcomes) - screened, dict(verdicts))

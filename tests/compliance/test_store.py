@@ -27,6 +27,23 @@ def test_connect_creates_the_tables_once(store_url):
     again.close()
 
 
+def test_connect_adds_the_columns_a_store_made_by_an_earlier_release_lacks(store_url):
+    first = Store.connect(store_url)
+    jobs = first.tables.batch_jobs
+    with first.begin_write() as conn:  # a job stored before batch_jobs.monitor existed
+        conn.execute(text("ALTER TABLE batch_jobs DROP COLUMN monitor"))
+        conn.execute(text("INSERT INTO batch_jobs (id, state, format, input_columns, mapping, input_path, input_bytes, "
+                          "rows_total, rows_done, rows_failed, chunks_total, chunks_done, count_match, count_review, "
+                          "count_clear, created_at) VALUES ('old', 'done', 'csv', '[]', '{}', 'x', 0, 0, 0, 0, 0, 0, "
+                          "0, 0, 0, CURRENT_TIMESTAMP)"))
+    first.close()
+    again = Store.connect(store_url)
+    assert "monitor" in {c["name"] for c in inspect(again.engine).get_columns("batch_jobs")}
+    with again.engine.connect() as conn:
+        assert conn.execute(select(jobs.c.id, jobs.c.monitor)).all() == [("old", False)]
+    again.close()
+
+
 def test_sqlite_settings(tmp_path):
     store = Store.connect(f"sqlite:///{tmp_path / 'new' / 'dir' / 'db.sqlite3'}")  # missing dirs are made
     with store.engine.connect() as conn:

@@ -75,11 +75,25 @@ def test_column_mapping_and_encoding_parameters(app, api):
     ("name\r\nRenée\r\n".encode("cp1252"), "", "not valid utf-8"),
     (ACCOUNTS, "?format=xml", None),
     (ACCOUNTS, "?colour=red", None),
+    (ACCOUNTS, "?monitor=perhaps", None),
+    (b"name\r\nAli Khamenei\r\n", "?monitor=true", "no `account_id` column: monitor=true"),
 ])
 def test_unreadable_files_and_bad_parameters_are_422(api, data, query, detail):
     body = assert_problem(upload(api, data, query=query), 422)
     if detail:
         assert detail in body["detail"]
+
+
+def test_monitor_true_enrolls_the_screened_accounts(app, api):
+    response = upload(api, query="?monitor=true")
+    assert response.status_code == 202 and response.json["monitor"] is True
+    run(app, response.json["id"])
+    monitored = api.get("/v1/monitored-accounts", role="screener").json["accounts"]
+    assert [(a["account_id"], a["input"]) for a in monitored] == [
+        ("a1", {"account_id": "a1", "name": "Ali Khamenei", "country": "IR"}),
+        ("a2", {"account_id": "a2", "name": "Jane Doe", "country": ""})]  # a3 has no name: not screened
+    [enrolled] = records(app, action="monitor.enroll")
+    assert enrolled.batch_id == response.json["id"] and enrolled.detail["account_ids"] == ["a1", "a2"]
 
 
 def test_refusals_are_problems(app, api):

@@ -17,8 +17,12 @@ import pytest
 from werkzeug.serving import make_server
 
 from compliance import create_app
-from compliance.audit import Actor
+from compliance.alerts import Alerts
+from compliance.audit import Actor, AuditLog
+from compliance.config import Settings
 from compliance.keys import Role
+from compliance.monitoring import Monitor
+from compliance.store import Store
 from tests.cli import ROOT, run_cli
 
 UN_ONLY = {"COMPLIANCE_LISTS": "un_sc"}
@@ -46,6 +50,17 @@ def test_batch_screen_writes_the_results_csv_and_audits_every_row(tmp_path):
     assert verify.returncode == 0 and '"checked": 4' in verify.stdout  # batch.create + 3 screened rows
 
 
+def test_batch_screen_with_monitor_enrolls_the_screened_accounts(tmp_path):
+    (tmp_path / "accounts.csv").write_text(ACCOUNTS, encoding="utf-8")
+    done = run_cli("batch", "screen", str(tmp_path / "accounts.csv"), "-o", str(tmp_path / "out.csv"), "--monitor",
+                   instance=tmp_path / "instance", **UN_ONLY)
+    assert done.returncode == 0, done.stderr
+    store = Store.connect(Settings.from_env({}, instance_dir=tmp_path / "instance").store_url)
+    monitor = Monitor(store, AuditLog(store), Alerts(store, AuditLog(store)))
+    assert [a["account_id"] for a in monitor.page()["accounts"]] == ["1", "2", "4"]  # row 3 has nothing to screen
+    store.close()
+
+
 def test_batch_screen_refuses_an_unreadable_file(tmp_path):
     (tmp_path / "accounts.csv").write_bytes("name\r\nRenée\r\n".encode("cp1252"))
     done = run_cli("batch", "screen", str(tmp_path / "accounts.csv"), "-o", str(tmp_path / "out.csv"),
@@ -71,8 +86,8 @@ def live(tmp_path, default_watchlists, default_engine) -> Iterator[tuple[str, st
 def test_batch_submit_uploads_follows_and_downloads(tmp_path, live):
     url, secret, services = live
     (tmp_path / "accounts.csv").write_text(ACCOUNTS.replace("Ayman al-Zawahiri", "Ali Khamenei"), encoding="utf-8")
-    command = [sys.executable, "-m", "compliance", "batch", "submit", str(tmp_path / "accounts.csv"), "--url", url,
-               "--key", secret, "-o", str(tmp_path / "out.csv")]
+    command = [sys.executable, "-m", "compliance", "batch", "submit", str(tmp_path / "accounts.csv"), "--monitor",
+               "--url", url, "--key", secret, "-o", str(tmp_path / "out.csv")]
     client = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "COMPLIANCE_INSTANCE_DIR": str(tmp_path)},
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     job_id = _queued_job(services)
@@ -81,6 +96,8 @@ def test_batch_submit_uploads_follows_and_downloads(tmp_path, live):
     assert client.returncode == 0, stderr
     assert f"batch {job_id} done: 4 of 4 rows, 1 match" in stderr
     assert [r["verdict"] for r in read_csv(tmp_path / "out.csv")] == ["match", "clear", "", "clear"]
+    assert services.batches.status(job_id)["monitor"] is True
+    assert [a["account_id"] for a in services.monitor.page()["accounts"]] == ["1", "2", "4"]
     refused = subprocess.run([*command[:-4], "--key", "cs_0000000000000000_wrongwrongwrongwrongwrong"], cwd=ROOT,
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 1 and "401 Unauthorized" in refused.stderr

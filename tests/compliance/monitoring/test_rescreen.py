@@ -1,5 +1,10 @@
 """What a list refresh means for monitored accounts: listed, changed and delisted alerts, once each."""
+import io
+
 from compliance.audit import AuditFilter
+from compliance.batch.inputs import Format
+from compliance.batch.service import BatchService
+from compliance.config import Settings
 from compliance.review import ReviewDesk
 from tests.compliance.monitoring.conftest import ADDED, CHANGED, OPERATOR, REMOVED, holder
 
@@ -83,3 +88,17 @@ def test_nothing_to_do_without_changes_or_accounts(monitor, un_refresh, new_scre
     assert monitor.on_refresh(un_refresh.new, un_refresh.new, new_screener, OPERATOR)["alerts"] == []
     report = monitor.on_refresh(un_refresh.old, un_refresh.new, new_screener, OPERATOR)
     assert report["alerts"] == [] and report["counts"]["accounts"] == 0
+
+
+def test_accounts_enrolled_by_a_monitor_batch_job_are_alerted_by_the_next_refresh(un_refresh, old_screener,
+                                                                                  new_screener, store, audit_log,
+                                                                                  tmp_path):
+    batches = BatchService(store, audit_log, Settings.from_env({}, instance_dir=tmp_path, batch_chunk_rows=2),
+                           old_screener)
+    data = b"account_id,name\r\nb-1,Germain Katanga\r\nb-2,Laurent Nkunda\r\nb-3,Jean Dupont\r\n"
+    job = batches.submit(io.BytesIO(data).read, Format.CSV, OPERATOR, monitor=True)
+    assert batches.run_job(job["id"], 1).verdicts == {"match": 1, "review": 0, "clear": 2}  # Nkunda, listed before
+    report = batches.monitor.on_refresh(un_refresh.old, un_refresh.new, new_screener, OPERATOR)
+    assert {(a["account_id"], a["entity_id"], a["kind"]) for a in report["alerts"]} == {
+        ("b-1", ADDED[0], "listed"), ("b-2", CHANGED, "changed")}
+    assert report["counts"]["accounts"] == 3 and audit_log.verify().ok
