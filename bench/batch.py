@@ -16,7 +16,7 @@ parsing + screening (and within it, the engine) and committing (results + audit 
 estimates how long each size will take before it starts.
 
     .venv/bin/python bench/batch.py [--rows 100000 1000000] [--processes 2] [--sample 5000]
-        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--json FILE]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--monitor] [--json FILE]
 """
 from __future__ import annotations
 
@@ -188,10 +188,10 @@ def timing_engine(engine: Engine) -> Iterator[list[float]]:
         del engine.screen
 
 
-def breakdown(service: BatchService, path: Path, engine: Engine) -> dict[str, Any]:
+def breakdown(service: BatchService, path: Path, engine: Engine, monitor: bool = False) -> dict[str, Any]:
     """One in-process worker over a job of the sample file: where each row's time goes."""
     with path.open("rb") as fh:
-        job = service.submit(fh.read, Format.CSV, CALLER)
+        job = service.submit(fh.read, Format.CSV, CALLER, monitor=monitor)
     worker = service.worker()
     started, cpu = time.perf_counter(), time.process_time()
     with timing_engine(engine) as in_engine:
@@ -208,11 +208,11 @@ def breakdown(service: BatchService, path: Path, engine: Engine) -> dict[str, An
             "cache_hits": worker.cache.hits}
 
 
-def end_to_end(service: BatchService, path: Path, processes: int) -> dict[str, Any]:
+def end_to_end(service: BatchService, path: Path, processes: int, monitor: bool = False) -> dict[str, Any]:
     """Intake, the job on `processes` workers, and the results download, each timed."""
     started = time.perf_counter()
     with path.open("rb") as fh:
-        job = service.submit(fh.read, Format.CSV, CALLER)
+        job = service.submit(fh.read, Format.CSV, CALLER, monitor=monitor)
     intake = time.perf_counter() - started
     total, marks = job["rows"]["total"], [0.1 * i for i in range(1, 10)]
 
@@ -248,14 +248,17 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="worker processes")
     parser.add_argument("--sample", type=int, default=5000, help="rows of the in-process breakdown (0: skip)")
     parser.add_argument("--database-url", help="a PostgreSQL to use (a fresh schema); default SQLite")
+    parser.add_argument("--monitor", action="store_true", help="jobs with monitor=true (accounts enrolled too)")
     parser.add_argument("--json", type=Path, help="write the numbers here too")
     args = parser.parse_args()
-    numbers: dict[str, Any] = {"processes": args.processes, "backend": "postgresql" if args.database_url else "sqlite"}
+    numbers: dict[str, Any] = {"processes": args.processes, "backend": "postgresql" if args.database_url else "sqlite",
+                               "monitor": args.monitor}
     started = time.perf_counter()
     watchlists = Watchlists.load(Settings.from_env({}))
     engine = Engine.build(e for item in watchlists.lists for e in item.entities)
     print(f"engine built over {len(engine.entities):,} entities in {time.perf_counter() - started:.1f} s; "
-          f"{args.processes} worker processes; {numbers['backend']}; RSS {memory_mb()['VmRSS']:.0f} MB")
+          f"{args.processes} worker processes; {numbers['backend']}; RSS {memory_mb()['VmRSS']:.0f} MB"
+          + ("; monitor=true" if args.monitor else ""))
     accounts = Accounts(engine.entities)
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         work = Path(tmp)
@@ -265,7 +268,7 @@ def main() -> int:
             write_accounts(sample, Accounts(engine.entities, SEED + 1), args.sample)
             with database(args.database_url, work) as url:
                 numbers["breakdown"] = split = breakdown(service_for(url, work / "sample", engine, watchlists),
-                                                         sample, engine)
+                                                         sample, engine, args.monitor)
             estimate = split["rows_per_s"] * args.processes
             print(f"breakdown, 1 process, {split['rows']:,} rows: {split['rows_per_s']:,.0f} rows/s "
                   f"(CPU share {split['cpu_share']:.2f}); identical queries reused {split['cache_hits']:,}; "
@@ -287,7 +290,8 @@ def run_size(args: argparse.Namespace, work: Path, accounts: Accounts, count: in
     print(f"  baseline, read + parse into accounts: {base['rows_per_s']:,.0f} rows/s ({base['seconds']:.1f} s; "
           f"{base['rows_per_cpu_s']:,.0f} rows per CPU-second)")
     with database(args.database_url, work) as url:
-        result = end_to_end(service_for(url, work / f"instance-{count}", engine, watchlists), path, args.processes)
+        result = end_to_end(service_for(url, work / f"instance-{count}", engine, watchlists), path, args.processes,
+                            args.monitor)
     path.unlink()
     goal = "met" if result["rows_per_s"] >= GOAL_ROWS_PER_S else "missed"
     print(f"  end to end: {result['rows_per_s']:,.0f} rows/s (goal {GOAL_ROWS_PER_S:,.0f}: {goal}) in "
