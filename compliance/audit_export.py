@@ -1,6 +1,8 @@
 """Audit records as export text: CSV (header row, nested fields JSON-encoded) or JSON Lines.
 
 Both carry every hashed field, so an exported record can be re-hashed by whoever receives it.
+CSV text cells that a spreadsheet would run as a formula carry a leading apostrophe
+(`compliance.spreadsheet`: remove one leading apostrophe from a cell to get the value back).
 """
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
+
+from compliance import spreadsheet
 
 if TYPE_CHECKING:
     from compliance.audit_records import AuditRecord
@@ -59,7 +63,7 @@ def _csv_row(data: dict[str, Any]) -> list[Any]:
 def _csv_cell(column: str, value: Any) -> Any:
     if column in NESTED:  # JSON, so an absent value ("null") differs from an empty string
         return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return "" if value is None else value
+    return "" if value is None else spreadsheet.cell(value)
 
 
 def _csv_line(values: Iterable[Any]) -> str:

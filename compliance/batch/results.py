@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select
 
+from compliance import spreadsheet
 from compliance.batch.inputs import Format
 from compliance.batch.jobs import Job
 from compliance.errors import InvalidInputError
@@ -87,11 +88,11 @@ class Results:
         stmt = select(t).where(t.c.job_id == job.id).order_by(t.c.line)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow([*job.columns, *RESULT_COLUMNS])
+        writer.writerow(spreadsheet.row([*job.columns, *RESULT_COLUMNS]))
         yield _drain(buffer)
         with self.store.engine.connect() as conn:
             for part in conn.execution_options(yield_per=STREAM_ROWS).execute(stmt).partitions():
-                writer.writerows(_csv_cells(job, r) for r in part)
+                writer.writerows(spreadsheet.row(_csv_cells(job, r)) for r in part)
                 yield _drain(buffer)
 
 

@@ -66,3 +66,12 @@ def test_a_jsonl_jobs_csv_shows_its_fields_as_cells(batches):
     assert rows[0]["names"] == "Ali Khamenei; Sayyid Ali" and rows[0]["identifiers"] == "passport:A1"
     assert rows[0]["verdict"] == "match" and rows[1]["account_id"] == "" and rows[1]["error"].startswith("line 2: not JSON")
     assert batches.page(done.id)["results"][1]["input"] == "not json"
+
+
+def test_batch_results_csv_escapes_formula_cells_and_the_json_pages_do_not(batches):
+    data = csv_bytes(["account_id", "name"], ("=cmd|' /C calc'!A0", "Jane Doe"), ("a2", "@Ali Khamenei"))
+    done = batches.run_job(submit(batches, data)["id"], 1)
+    rows = list(csv.reader(io.StringIO("".join(batches.csv(done.id)))))
+    assert rows[1][:2] == ["'=cmd|' /C calc'!A0", "Jane Doe"] and rows[2][:2] == ["a2", "'@Ali Khamenei"]
+    page = batches.page(done.id)["results"]
+    assert page[0]["account_id"] == "=cmd|' /C calc'!A0" and page[1]["input"]["name"] == "@Ali Khamenei"
