@@ -127,12 +127,12 @@ def _build_engine(watchlists: Watchlists) -> Engine:
 
 
 def _register_api(app: Flask) -> None:
-    from compliance.api import audit, auth, batches, context, docs, health, lists, monitoring, reviews, screening
+    from compliance.api import audit, auth, batches, context, docs, health, keys, lists, monitoring, reviews, screening
     from compliance.api.spec import ComplianceApi
 
     api = ComplianceApi(app)  # also registers the problem+json error handlers
     context.install(app, auth.authenticate)
-    for blueprint in (health.bp, screening.bp, lists.bp, audit.bp, batches.bp, reviews.bp, monitoring.bp):
+    for blueprint in (health.bp, screening.bp, lists.bp, audit.bp, batches.bp, reviews.bp, monitoring.bp, keys.bp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.bp)
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, select, update
 
 from compliance.audit import Actor, AuditEvent, AuditLog
+from compliance.errors import TYPE_BASE, ComplianceError
 from compliance.store import Store
 
 KEY_PREFIX = "cs"
@@ -55,6 +56,14 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType({
 
 class KeyNotFoundError(LookupError):
     """No key has this id."""
+
+
+class LastAdminKeyError(ComplianceError):
+    """Revoking this key would leave no active admin key."""
+
+    status = 409
+    title = "Conflict"
+    type = TYPE_BASE + "last-admin-key"
 
 
 @dataclass(frozen=True)
@@ -95,11 +104,12 @@ class KeyStore:
         self.audit = audit
         self._keys = store.tables.api_keys
 
-    def create(self, name: str, role: Role | str, actor: Actor) -> tuple[ApiKey, str]:
+    def create(self, name: str, role: Role | str, actor: Actor, request_id: str | None = None,
+               client: str | None = None) -> tuple[ApiKey, str]:
         """A new key and its secret (shown once, never stored). Raises ValueError for a bad name or role."""
         name, role = _valid_name(name), Role(role)
         with self.store.begin_write() as conn:
-            return self._create_in(conn, name, role, actor)
+            return self._create_in(conn, name, role, actor, request_id, client)
 
     def bootstrap(self, actor: Actor, name: str = "bootstrap-admin") -> tuple[ApiKey, str] | None:
         """An admin key when no active admin key exists, else None (checked under the write lock)."""
@@ -122,10 +132,13 @@ class KeyStore:
             raise KeyNotFoundError(f"no API key with id {key_id!r}")
         return _key(row)
 
-    def revoke(self, key_id: str, actor: Actor) -> ApiKey:
+    def revoke(self, key_id: str, actor: Actor, request_id: str | None = None, client: str | None = None,
+               keep_an_admin: bool = False) -> ApiKey:
         """Revoke a key (at once: authenticate reads the row on every call); a revoked key stays revoked.
+        `keep_an_admin`: refuse to revoke the last active admin key (over HTTP, that would leave
+        nobody able to manage keys; the CLI may, and `keys bootstrap` makes a new one).
 
-        Raises KeyNotFoundError.
+        Raises KeyNotFoundError, LastAdminKeyError.
         """
         k = self._keys
         with self.store.begin_write() as conn:
@@ -135,9 +148,13 @@ class KeyStore:
             key = _key(row)
             if not key.active:
                 return key
+            if keep_an_admin and key.role is Role.ADMIN and self._count_active(conn, Role.ADMIN) <= 1:
+                raise LastAdminKeyError(f"key {key.id} is the last active admin key: create another admin key "
+                                        "before revoking it")
             key = ApiKey(key.id, key.name, key.role, key.created_at, datetime.now(UTC))
             conn.execute(update(k).where(k.c.id == key_id).values(revoked_at=key.revoked_at))
-            self.audit.append_in(conn, [AuditEvent("key.revoke", actor, detail=_detail(key))])
+            self.audit.append_in(conn, [AuditEvent("key.revoke", actor, request_id=request_id, client=client,
+                                                   detail=_detail(key))])
         return key
 
     def authenticate(self, secret: str) -> ApiKey | None:
@@ -167,12 +184,14 @@ class KeyStore:
             stmt = stmt.where(k.c.role == role.value)
         return conn.scalar(stmt)
 
-    def _create_in(self, conn: Connection, name: str, role: Role, actor: Actor) -> tuple[ApiKey, str]:
+    def _create_in(self, conn: Connection, name: str, role: Role, actor: Actor, request_id: str | None = None,
+                   client: str | None = None) -> tuple[ApiKey, str]:
         key = ApiKey(secrets.token_hex(ID_BYTES), name, role, datetime.now(UTC), None)
         secret = f"{KEY_PREFIX}_{key.id}_{secrets.token_urlsafe(SECRET_BYTES)}"
         conn.execute(insert(self._keys).values(id=key.id, name=name, role=role.value, secret_hash=_hash(secret),
                                                created_at=key.created_at))
-        self.audit.append_in(conn, [AuditEvent("key.create", actor, detail=_detail(key))])
+        self.audit.append_in(conn, [AuditEvent("key.create", actor, request_id=request_id, client=client,
+                                               detail=_detail(key))])
         return key, secret
 
 
