@@ -1,6 +1,6 @@
 """Sanctions-screening service. `create_app()` is the one place that wires it together:
 config -> logging -> services (lists, engine, store, audit log, keys, screener, batch jobs, review,
-monitoring) -> API."""
+monitoring) -> API. Refreshed lists are put in force while it runs (compliance/reloading.py)."""
 from __future__ import annotations
 
 import logging
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from compliance.keys import KeyStore
     from compliance.matching.engine import Engine
     from compliance.monitoring import Monitor
+    from compliance.reloading import ListReloader
     from compliance.review import ReviewDesk
     from compliance.service import Screener
     from compliance.store import Store
@@ -46,6 +47,17 @@ class Services:
     batch_pool: Background | None = None  # the background batch workers, if configured
     review: ReviewDesk | None = None  # decisions and the review queue
     monitor: Monitor | None = None  # monitored accounts and alerts
+    reloader: ListReloader | None = None  # puts refreshed lists in force without a restart
+
+    def install(self, watchlists: Watchlists, engine: Engine) -> None:
+        """Screen against these lists from now on (a reload: one reference swap per service)."""
+        from compliance.memory import ReviewMemory
+        from compliance.service import Screener
+
+        screener = Screener(engine, watchlists, self.audit, self.settings, memory=ReviewMemory(self.store))
+        self.watchlists, self.engine, self.screener, self.load_error = watchlists, engine, screener, None
+        if self.batches is not None:
+            self.batches.screener = screener
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -71,6 +83,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _batches(services)
     _review(services)
     _register_api(app)
+    _reloading(app, services)
     return app
 
 
@@ -115,6 +128,14 @@ def _review(services: Services) -> None:
 
     services.review = ReviewDesk(services.store, services.audit, services.keys)
     services.monitor = monitor_for(services.store, services.audit, services.settings)
+
+
+def _reloading(app: Flask, services: Services) -> None:
+    """Each worker checks for refreshed lists before a request, every COMPLIANCE_LISTS_CHECK_SECONDS."""
+    from compliance.reloading import ListReloader
+
+    services.reloader = ListReloader(services.settings, services.watchlists, services.install)
+    app.before_request(services.reloader.poll)
 
 
 def _build_engine(watchlists: Watchlists) -> Engine:

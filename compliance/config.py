@@ -34,6 +34,9 @@ class Settings:
     stale_after_days: int = 30
     # cache parsed lists under instance/cache (off: always parse the files)
     list_cache: bool = True
+    # running processes check this often (seconds) whether a refresh put new list versions in
+    # force, and reload them without a restart (compliance/reloading.py); 0: never
+    lists_check_seconds: float = 30.0
     # official download address per list id (COMPLIANCE_REFRESH_URL_OFAC_SDN=...)
     refresh_urls: Mapping[str, str] = field(default_factory=lambda: {k: s.url for k, s in LISTS.items()})
     # download timeouts, retries, size cap and sanity checks for `lists refresh`
@@ -93,6 +96,8 @@ class Settings:
             values["stale_after_days"] = _number(int, get("STALE_AFTER_DAYS"), "STALE_AFTER_DAYS")
         if get("LIST_CACHE"):
             values["list_cache"] = get("LIST_CACHE").lower() not in ("0", "false", "no", "off")
+        if get("LISTS_CHECK_SECONDS"):
+            values["lists_check_seconds"] = _number(float, get("LISTS_CHECK_SECONDS"), "LISTS_CHECK_SECONDS")
         if get("DATABASE_URL"):
             values["database_url"] = get("DATABASE_URL")
         for name in ("AUDIT_RETENTION_YEARS", "MAX_REQUEST_BYTES", "MAX_BATCH_ITEMS", "BATCH_CHUNK_ROWS",

@@ -20,6 +20,7 @@ from compliance.batch.worker import Worker
 from compliance.config import Settings
 from compliance.errors import NotReadyError
 from compliance.monitoring import Monitor
+from compliance.reloading import ListReloader
 from compliance.service import Caller, Screener
 from compliance.store import Store
 
@@ -78,10 +79,16 @@ class BatchService:
         return self.document(job)
 
     def worker(self) -> Worker:
-        """A worker screening with this service's screener. Raises NotReadyError without one."""
+        """A worker screening with this service's screener, and with the lists in force after a
+        refresh (checked between chunks). Raises NotReadyError without one."""
         if self.screener is None:
             raise NotReadyError("the lists are not loaded: batch jobs cannot be screened")
-        return Worker(self.queue, self.jobs, self.results, self.files, self.screener, self.audit, self.monitor)
+        worker = Worker(self.queue, self.jobs, self.results, self.files, self.screener, self.audit, self.monitor)
+        screener = self.screener
+        worker.reloader = ListReloader(self.settings, screener.watchlists, lambda watchlists, engine: worker.use(
+            Screener(engine, watchlists, self.audit, self.settings, screener.match_limit, screener.memory)),
+            background=False)  # between chunks: a chunk is screened against one set of lists
+        return worker
 
     def serve(self, processes: int) -> None:
         """Process every job's chunks in `processes` processes until SIGTERM/SIGINT."""

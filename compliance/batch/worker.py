@@ -25,6 +25,7 @@ from compliance.batch.results import ResultRow, Results, result_row
 from compliance.errors import InvalidInputError, NotFoundError
 from compliance.models import Query
 from compliance.monitoring import Monitor
+from compliance.reloading import ListReloader
 from compliance.service import Account, Screener
 
 # Distinct queries whose screening a worker keeps (a clear result is a few hundred bytes).
@@ -92,6 +93,7 @@ class Worker:
         self.queue, self.jobs, self.results, self.files = queue, jobs, results, files
         self.screener, self.audit, self.monitor = screener, audit, monitor
         self.cache = ScreeningCache(screener, cache_size)
+        self.reloader: ListReloader | None = None  # polled between chunks: refreshed lists, see use()
         self.stats = WorkerStats()
         self._renew_every = queue.lease.total_seconds() / 3
 
@@ -103,6 +105,8 @@ class Worker:
         """
         while not stopping():
             try:
+                if self.reloader is not None:
+                    self.reloader.poll()
                 if self.step(job_id):
                     continue
                 if job_id is not None and self.jobs.get(job_id).state.ended:
@@ -113,6 +117,11 @@ class Worker:
                 time.sleep(RETRY_SECONDS)
                 continue
             time.sleep(idle_seconds)  # nothing to lease: others hold the rest, or no job is queued
+
+    def use(self, screener: Screener) -> None:
+        """Screen the next chunks with this screener (reloaded lists); the cached results go."""
+        self.screener = screener
+        self.cache = ScreeningCache(screener, self.cache.size)
 
     def sweep(self) -> None:
         """Delete the input copies of jobs that have ended (e.g. failed while no worker held them)."""

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
@@ -35,9 +36,11 @@ class Gunicorn:
     processes) and we read it from gunicorn's "Listening at" line. Output goes to `log_path`.
     """
 
-    def __init__(self, instance: Path, database_url: str, log_path: Path, workers: int = 2) -> None:
+    def __init__(self, instance: Path, database_url: str, log_path: Path, workers: int = 2,
+                 settings: Mapping[str, str] | None = None) -> None:
         self.instance = instance
         self.database_url = database_url
+        self.settings = dict(settings or {})  # further COMPLIANCE_* variables, e.g. COMPLIANCE_LISTS
         self.log_path = log_path
         self.workers = workers
         self.process: subprocess.Popen[bytes] | None = None
@@ -47,9 +50,9 @@ class Gunicorn:
 
     @property
     def env(self) -> dict[str, str]:
-        """The environment of the server and its CLI: ours, without any other COMPLIANCE_* setting."""
+        """The environment of the server and its CLI: ours, without any COMPLIANCE_* setting but its own."""
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("COMPLIANCE_")}
-        return {**inherited, "COMPLIANCE_INSTANCE_DIR": str(self.instance),
+        return {**inherited, **self.settings, "COMPLIANCE_INSTANCE_DIR": str(self.instance),
                 "COMPLIANCE_DATABASE_URL": self.database_url, "PYTHONUNBUFFERED": "1"}
 
     def cli(self, *args: str) -> str:

@@ -1,0 +1,116 @@
+"""Refreshed lists put in force in running processes, without a restart.
+
+`python -m compliance lists refresh` (from cron, say) writes a new version and its CURRENT
+pointer; the service's workers and the batch workers were started with the lists of their
+time. Each process polls: at most every `lists_check_seconds` it compares the versions the
+catalog puts in force (CURRENT pointers, pins, bundled defaults: a few small file reads) with
+the ones it screens against. When they differ it loads the lists and builds a new engine, then
+swaps it in at once: every screening uses one consistent set of lists, and its audit record
+names their versions, so a screening on either side of the swap is explained by its record.
+
+The service builds in a background thread (requests go on with the lists in force, a few
+seconds); a batch worker builds between chunks. A failed load is logged and retried at the
+next check; the lists in force stay.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from compliance.config import Settings
+from compliance.lists import Watchlists, build_catalog
+from watchlists.catalog import CatalogError
+from watchlists.model import ListParseError
+
+if TYPE_CHECKING:
+    from compliance.matching.engine import Engine
+
+Versions = tuple[tuple[str, str, str], ...]  # (list id, version, sha256) of each list in use
+log = logging.getLogger(__name__)
+
+
+def versions_of(watchlists: Watchlists | None) -> Versions | None:
+    if watchlists is None:
+        return None
+    return tuple((item.meta.list_id, item.meta.version, item.meta.sha256) for item in watchlists.lists)
+
+
+def versions_in_force(settings: Settings) -> Versions:
+    """What the catalog puts in force now, without loading any list."""
+    catalog = build_catalog(settings)
+    return tuple((v.list_id, v.version, v.sha256) for v in map(catalog.active, catalog.enabled))
+
+
+def load(settings: Settings) -> tuple[Watchlists, Engine]:
+    """The lists in force and an engine built over them (seconds: parse cache, then the index)."""
+    from compliance.matching.engine import Engine
+
+    watchlists = Watchlists.load(settings)
+    return watchlists, Engine.build(e for item in watchlists.lists for e in item.entities)
+
+
+class ListReloader:
+    """Polls for lists newer than the ones in use and hands a new (lists, engine) to `install`.
+
+    `poll()` is cheap between checks (a clock read); `background=True` builds in a thread,
+    else in the caller. `install` runs in whichever thread built.
+    """
+
+    def __init__(self, settings: Settings, loaded: Watchlists | None,
+                 install: Callable[[Watchlists, Engine], None], background: bool = True,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.interval = settings.lists_check_seconds
+        self.install = install
+        self.background = background
+        self.clock = clock
+        self.loaded = versions_of(loaded)
+        self.reloads = 0
+        self._next_check = clock() + self.interval
+        self._lock = threading.Lock()
+        self._building: threading.Thread | None = None
+
+    def poll(self) -> None:
+        """Check for newer lists if the interval has passed; start (or run) a reload if there are."""
+        if self.interval <= 0 or self.clock() < self._next_check:
+            return
+        with self._lock:
+            if self.clock() < self._next_check or (self._building is not None and self._building.is_alive()):
+                return
+            self._next_check = self.clock() + self.interval
+            try:
+                wanted = versions_in_force(self.settings)
+            except (CatalogError, OSError) as exc:
+                log.error("lists check failed: %s", exc)
+                return
+            if wanted == self.loaded:
+                return
+            if not self.background:
+                self._reload(wanted)
+                return
+            self._building = threading.Thread(target=self._reload, args=(wanted,), name="list-reload", daemon=True)
+            self._building.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Until a reload under way has ended (tests; shutdown)."""
+        building = self._building
+        if building is not None:
+            building.join(timeout)
+
+    def _reload(self, wanted: Versions) -> None:
+        started = time.perf_counter()
+        try:
+            watchlists, engine = load(self.settings)
+        except (ListParseError, CatalogError, OSError) as exc:
+            log.error("lists could not be reloaded (the lists in force stay): %s", exc)
+            return
+        self.install(watchlists, engine)
+        self.loaded = versions_of(watchlists)
+        self.reloads += 1
+        log.info("lists reloaded in %.1f s: %s", time.perf_counter() - started,
+                 ", ".join(f"{list_id}@{version}" for list_id, version, _ in self.loaded or ()))
+        if self.loaded != wanted:  # a refresh landed while this one loaded: check again soon
+            self._next_check = self.clock()
