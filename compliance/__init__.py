@@ -134,7 +134,8 @@ def _reloading(app: Flask, services: Services) -> None:
     """Each worker checks for refreshed lists before a request, every COMPLIANCE_LISTS_CHECK_SECONDS."""
     from compliance.reloading import ListReloader
 
-    services.reloader = ListReloader(services.settings, services.watchlists, services.install)
+    services.reloader = ListReloader(services.settings, services.watchlists, services.install, services.audit,
+                                     "service")
     app.before_request(services.reloader.poll)
 
 

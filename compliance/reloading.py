@@ -9,17 +9,20 @@ swaps it in at once: every screening uses one consistent set of lists, and its a
 names their versions, so a screening on either side of the swap is explained by its record.
 
 The service builds in a background thread (requests go on with the lists in force, a few
-seconds); a batch worker builds between chunks. A failed load is logged and retried at the
-next check; the lists in force stay.
+seconds); a batch worker builds between chunks. Each reload is audited ("lists.reload": the
+versions before and after, and which process). A failed load is logged and retried at the next
+check; the lists in force stay.
 """
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from compliance.audit import Actor, AuditEvent, AuditLog
 from compliance.config import Settings
 from compliance.lists import Watchlists, build_catalog
 from watchlists.catalog import CatalogError
@@ -60,9 +63,11 @@ class ListReloader:
     """
 
     def __init__(self, settings: Settings, loaded: Watchlists | None,
-                 install: Callable[[Watchlists, Engine], None], background: bool = True,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 install: Callable[[Watchlists, Engine], None], audit: AuditLog, process: str,
+                 background: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
+        self.audit = audit
+        self.process = process  # "service" or "batch worker", in the audit record
         self.interval = settings.lists_check_seconds
         self.install = install
         self.background = background
@@ -108,9 +113,20 @@ class ListReloader:
             log.error("lists could not be reloaded (the lists in force stay): %s", exc)
             return
         self.install(watchlists, engine)
-        self.loaded = versions_of(watchlists)
+        previous, self.loaded = self.loaded, versions_of(watchlists)
         self.reloads += 1
+        self._record(previous)
         log.info("lists reloaded in %.1f s: %s", time.perf_counter() - started,
                  ", ".join(f"{list_id}@{version}" for list_id, version, _ in self.loaded or ()))
         if self.loaded != wanted:  # a refresh landed while this one loaded: check again soon
             self._next_check = self.clock()
+
+    def _record(self, previous: Versions | None) -> None:
+        """The reload in the audit log; a store that cannot be reached does not undo it."""
+        event = AuditEvent("lists.reload", Actor.system(f"{self.process}:{os.getpid()}"), detail={
+            "lists": {list_id: version for list_id, version, _ in self.loaded or ()},
+            "previous": {list_id: version for list_id, version, _ in previous or ()}})
+        try:
+            self.audit.append(event)
+        except Exception as exc:  # noqa: BLE001 - the lists are in force whatever the store does
+            log.error("the list reload could not be audited: %s", type(exc).__name__)

@@ -87,7 +87,7 @@ class BatchService:
         screener = self.screener
         worker.reloader = ListReloader(self.settings, screener.watchlists, lambda watchlists, engine: worker.use(
             Screener(engine, watchlists, self.audit, self.settings, screener.match_limit, screener.memory)),
-            background=False)  # between chunks: a chunk is screened against one set of lists
+            self.audit, "batch worker", background=False)  # between chunks: one set of lists per chunk
         return worker
 
     def serve(self, processes: int) -> None:

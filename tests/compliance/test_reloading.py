@@ -67,6 +67,9 @@ def test_a_refresh_is_in_force_at_the_next_check_and_each_screening_names_its_ve
     recorded = {r.id: r.list_versions for r in services.audit.query(AuditFilter(action="screen")).records}
     assert recorded[before["screening_id"]] == {"un_sc": bundled}
     assert recorded[after["screening_id"]] == {"un_sc": excerpt}
+    [reload] = services.audit.query(AuditFilter(action="lists.reload")).records
+    assert reload.detail == {"lists": {"un_sc": excerpt}, "previous": {"un_sc": bundled}}
+    assert reload.actor.name.startswith("service:") and services.audit.verify().ok
 
 
 def test_nothing_is_reloaded_while_the_versions_in_force_are_the_ones_in_use(service):
@@ -87,7 +90,7 @@ def test_a_version_that_cannot_be_loaded_leaves_the_lists_in_force(service, tmp_
     time.sleep(CHECK * 1.5)
     screen(app, headers, "Jane Doe")
     services.reloader.wait(60)
-    assert services.reloader.reloads == 0
+    assert services.reloader.reloads == 0 and not services.audit.query(AuditFilter(action="lists.reload")).records
     assert screen(app, headers, "Germain Katanga")["matches"][0]["entity_id"] == KATANGA
 
 
@@ -108,3 +111,5 @@ def test_a_batch_worker_takes_refreshed_lists_between_chunks(service, tmp_path):
     assert rows["k-1"].verdict == "match" and rows["k-2"].verdict == "clear"
     assert rows["k-2"].list_versions == {"un_sc": excerpt} != rows["k-1"].list_versions
     assert worker.reloader.reloads == 1
+    [reload] = batches.audit.query(AuditFilter(action="lists.reload")).records
+    assert reload.actor.name.startswith("batch worker:") and reload.detail["lists"] == {"un_sc": excerpt}
