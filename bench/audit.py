@@ -3,7 +3,9 @@
 Baseline, run in the same process and database: a plain INSERT of the same, already sealed
 rows into a copy of the audit table (no hashing, no write lock, no chain head, no index rows).
 Each measurement stops after --seconds or --records, whichever comes first. PostgreSQL is
-measured when --pg (default: COMPLIANCE_TEST_DATABASE_URL) reaches a server.
+measured when --pg (default: COMPLIANCE_TEST_DATABASE_URL) reaches a server. Last, the latency
+of single appends on SQLite: most commits are cheap, a few also run SQLite's automatic WAL
+checkpoint (every 1,000 pages of log) and stall the appender for milliseconds.
 
     .venv/bin/python bench/audit.py [--seconds 5] [--batch 500] [--pg URL]
 """
@@ -112,6 +114,28 @@ def run(url: str, seconds: float, records: int, batch: int) -> dict[str, float]:
     return results
 
 
+def append_latencies(url: str, seconds: float, records: int) -> dict[str, float]:
+    """Single appends, one per transaction, on a fresh store: p50/p99/max in microseconds, and the
+    share of all their time spent in the slowest 2% (on SQLite: the commits that also ran a WAL
+    checkpoint, which copies the log into the database file and syncs it, in the appender's
+    request)."""
+    store = Store.connect(url)
+    log = AuditLog(store)
+    events = [screening_event(n) for n in range(100)]
+    times: list[int] = []
+    start = time.perf_counter()
+    while len(times) < records and time.perf_counter() - start < seconds:
+        began = time.perf_counter_ns()
+        log.append(events[len(times) % len(events)])
+        times.append(time.perf_counter_ns() - began)
+    store.close()
+    times.sort()
+    rank = lambda p: times[min(len(times) - 1, int(p * len(times)))] / 1e3  # noqa: E731
+    slowest = sum(times[int(0.98 * len(times)):]) / sum(times)
+    return {"appends": len(times), "p50": rank(0.5), "p99": rank(0.99), "max": times[-1] / 1e3,
+            "slowest 2% share": slowest}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="time bound per measurement")
@@ -123,6 +147,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
         backends = {"SQLite (WAL, synchronous=NORMAL)": run(f"sqlite:///{tmp}/audit.sqlite3", args.seconds,
                                                               args.records, args.batch)}
+        latencies = append_latencies(f"sqlite:///{tmp}/latency.sqlite3", args.seconds, args.records)
     if args.pg:
         try:
             with postgres_schema(args.pg) as url:
@@ -136,6 +161,9 @@ def main() -> int:
         for name, micros in results.items():
             print(f"  {name:52} {micros:10.1f} {1e6 / micros:10,.0f}")
         print()
+    print(f"SQLite append() latency, 1 per transaction, {latencies['appends']:,} appends on a fresh store: "
+          f"p50 {latencies['p50']:.0f} us, p99 {latencies['p99']:.0f} us, max {latencies['max']:.0f} us; the slowest "
+          f"2% (commits that ran a WAL checkpoint) hold {latencies['slowest 2% share']:.0%} of the total time")
     return 0
 
 

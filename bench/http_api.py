@@ -1,4 +1,4 @@
-"""HTTP benchmark: POST /v1/screen under gunicorn (gunicorn.conf.py, app preloaded, 2 sync workers)
+"""HTTP benchmark: POST /v1/screen under gunicorn (gunicorn.conf.py, app preloaded, 2 workers)
 on a loopback port, driven by a closed-loop load generator in this process.
 
 The server starts as in tests/e2e (its own temporary instance dir and store, a screener key made
@@ -6,8 +6,10 @@ with the CLI). Queries are bench/speed.py's fixed-seed mix (`build_queries`: 71%
 people, near misses, perturbed and true listed names, some in Arabic and Cyrillic script), sent
 as /v1/screen bodies after a disjoint warm-up. Each concurrency level screens its own queries (so
 every level sees them first, as production does) and sends --requests requests or runs --seconds,
-whichever ends first; every request opens a new connection (gunicorn's sync workers close
-after each response). Baselines in the same run, on the same queries:
+whichever ends first. Each client thread keeps one HTTP/1.1 connection (http.client, cheaper
+than requests.Session for the same keep-alive): gunicorn.conf.py's gthread workers keep it open
+between requests; sync workers close it after each response, and then every request reconnects.
+Baselines in the same run, on the same queries:
   - GET /healthz at the same concurrency: the HTTP + gunicorn floor (no key, no body, no store);
   - the Flask app in-process through its test client, on the first level's queries and a fresh
     engine warmed the same way: everything but gunicorn and the socket, with engine.screen and
@@ -16,8 +18,13 @@ after each response). Baselines in the same run, on the same queries:
 The load generator shares the machine's cores with gunicorn: its own CPU time per request is
 printed beside the server's (master and workers, from /proc).
 
+--compare runs only the two HTTP loads, under each gunicorn configuration given (options as in
+GUNICORN_CMD_ARGS, over gunicorn.conf.py), a fresh server each, for --rounds rounds in alternating
+order, and prints the medians over rounds beside the first configuration's:
+
     .venv/bin/python bench/http_api.py [--requests 2000] [--seconds 30] [--concurrency 1,4] [--workers 2]
         [--pg URL] [--json FILE]
+    .venv/bin/python bench/http_api.py --compare 'sync=--worker-class sync' --compare 'gthread=' [--rounds 2]
 """
 from __future__ import annotations
 
@@ -26,6 +33,9 @@ import http.client
 import itertools
 import json
 import os
+import runpy
+import shlex
+import statistics
 import sys
 import tempfile
 import threading
@@ -65,6 +75,32 @@ GOAL_SCREENS_PER_S = 1000.0
 GOAL_P99_MS = 20.0
 TICKS = os.sysconf("SC_CLK_TCK")
 ACCOUNT_TYPES = {EntityType.PERSON: "person", EntityType.ORGANIZATION: "organization"}
+
+
+class Server(Gunicorn):
+    """The e2e server, with extra gunicorn options in GUNICORN_CMD_ARGS (they override
+    gunicorn.conf.py; the command line's --workers overrides them)."""
+
+    def __init__(self, *args: Any, options: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.options = options
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**super().env, **({"GUNICORN_CMD_ARGS": self.options} if self.options else {})}
+
+
+def served_by(options: str = "") -> str:
+    """How gunicorn.conf.py (with these options over it) runs its workers, e.g. "gthread workers
+    (4 threads each)"."""
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("-k", "--worker-class", default=conf.get("worker_class", "sync"))
+    parser.add_argument("--threads", type=int, default=conf.get("threads", 1))
+    given, _ = parser.parse_known_args(shlex.split(options or os.environ.get("GUNICORN_CMD_ARGS", "")))
+    if given.worker_class == "gthread":
+        return f"gthread workers ({given.threads} threads each, connections kept alive)"
+    return f"{given.worker_class} workers"
 
 
 # -- queries ----------------------------------------------------------------------------
@@ -387,10 +423,74 @@ def measure(args: argparse.Namespace, tmp: Path, database_url: str, backend: str
             "goals": goals, "dropped_fields": dict(dropped), "audit_check": audit_check}
 
 
+def compare(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """--compare LABEL=OPTIONS...: the POST /v1/screen and GET /healthz loads under each gunicorn
+    configuration, on the same queries, a fresh server and store each time; round after round,
+    the order reversed every round, so that a change in the machine's load falls on all alike.
+    The first configuration is the baseline of the summary."""
+    configs = [(label, options) for label, _, options in (given.partition("=") for given in args.compare)]
+    watchlists = Watchlists.load(Settings.from_env({}, instance_dir=tmp / "instance"))  # the servers' cache
+    sets, warm, note = query_sets(args, watchlists)
+    bodies = [[json.dumps(b).encode() for b in valid_bodies(probes, 100_000 * level)[0]]
+              for level, probes in enumerate(sets)]
+    warm_bodies = [json.dumps(b).encode() for b in valid_bodies(warm, 100_000 * len(sets))[0]]
+    print(f"gunicorn configurations compared on 127.0.0.1, {args.workers} workers, app preloaded, "
+          f"{args.rounds} rounds (order reversed every round); {engine_fingerprint()}")
+    for label, options in configs:
+        print(f"  {label}: {served_by(options)}; GUNICORN_CMD_ARGS={options!r}")
+    print(f"queries: {len(sets[0]):,} per level (at most {args.seconds:.0f} s), after {len(warm):,} warm-up screens; "
+          f"machine: {os.cpu_count()} cores, 1-min load average {os.getloadavg()[0]:.2f}{note}\n")
+    rows: list[dict[str, Any]] = []
+    for round_ in range(args.rounds):
+        for label, options in configs if round_ % 2 == 0 else configs[::-1]:
+            with fresh_store(args, tmp, f"{label}-{round_}") as url:
+                server = Server(tmp / "instance", url, tmp / "gunicorn.log", workers=args.workers, options=options)
+                secret = server.create_key("screener", "bench-http")
+                with server:
+                    post = ("POST", "/v1/screen", {"Authorization": f"Bearer {secret}",
+                                                   "Content-Type": "application/json"})
+                    warmed = run_load(server, "warm-up", post, warm_bodies, len(warm_bodies), args.seconds,
+                                      max(args.concurrency))
+                    loads = [run_load(server, f"{label}: POST /v1/screen", post, b, len(b), args.seconds, c)
+                             for c, b in zip(args.concurrency, bodies)]
+                    loads += [run_load(server, f"{label}: GET /healthz", ("GET", "/healthz", {}), [], args.requests,
+                                       args.seconds, c) for c in args.concurrency]
+                screened = sum(load.ok for load in loads if "POST" in load.label) + warmed.ok
+                check = check_audit(url, screened)
+            for load in loads:
+                rows.append({**load.row(), "round": round_, "load_average": os.getloadavg()[0]})
+            print(f"round {round_ + 1}, {label}: {check}; 1-min load average {os.getloadavg()[0]:.2f}")
+    print()
+    print_table(rows)
+    summary = print_comparison(rows, [label for label, _ in configs])
+    return {"configs": dict(configs), "rows": rows, "summary": summary}
+
+
+def print_comparison(rows: list[dict[str, Any]], labels: list[str]) -> list[dict[str, Any]]:
+    """Per configuration and level: the median over rounds of throughput and p99, beside the first's."""
+    out = []
+    print(f"\nMedians over rounds (ratios to {labels[0]}):")
+    for target in ("POST /v1/screen", "GET /healthz"):
+        concurrency = sorted({r["concurrency"] for r in rows})
+        for level in concurrency:
+            base: dict[str, float] = {}
+            for label in labels:
+                mine = [r for r in rows if r["target"] == f"{label}: {target}" and r["concurrency"] == level]
+                per_s = statistics.median(r["per_s"] for r in mine)
+                p99 = statistics.median(r["p99"] for r in mine)
+                cpu = statistics.median(r["server_cpu_ms"] for r in mine)
+                base = base or {"per_s": per_s, "p99": p99}
+                out.append({"config": label, "target": target, "concurrency": level, "per_s": per_s, "p99": p99,
+                            "server_cpu_ms": cpu})
+                print(f"  {target:16} conc {level:>2}  {label:14} {per_s:7.0f}/s ({per_s / base['per_s']:5.2f}x)  "
+                      f"p99 {p99:7.2f} ms ({p99 / base['p99']:5.2f}x)  server CPU {cpu:5.2f} ms/request")
+    return out
+
+
 def print_header(args: argparse.Namespace, backend: str, startup_s: float, measured: int, warm: int,
                  dropped: Counter[str], note: str) -> None:
     cores = os.cpu_count()
-    print(f"HTTP benchmark: POST /v1/screen under gunicorn on 127.0.0.1, {args.workers} sync workers, app "
+    print(f"HTTP benchmark: POST /v1/screen under gunicorn on 127.0.0.1, {args.workers} {served_by()}, app "
           f"preloaded; store {backend}\n{engine_fingerprint()}")
     print(f"machine: {cores} cores, 1-min load average {os.getloadavg()[0]:.2f}. The load generator "
           f"(closed loop, {'/'.join(map(str, args.concurrency))} threads, this process) shares these {cores} "
@@ -417,10 +517,18 @@ def main() -> int:
     parser.add_argument("--pg", help="PostgreSQL URL: the server's store (and the audit measures) in a fresh schema")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--json", type=Path, help="write the numbers to this file")
+    parser.add_argument("--compare", action="append", metavar="LABEL=OPTIONS",
+                        help="compare gunicorn configurations instead (repeat; OPTIONS as in GUNICORN_CMD_ARGS, "
+                             "e.g. 'sync=--worker-class sync'; the first is the baseline)")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of --compare (default 2)")
     args = parser.parse_args()
     args.concurrency = [int(c) for c in args.concurrency.split(",")]
-    with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp, fresh_store(args, Path(tmp), "server") as url:
-        numbers = measure(args, Path(tmp), url, "PostgreSQL" if args.pg else "SQLite (WAL)")
+    with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
+        if args.compare:
+            numbers = compare(args, Path(tmp))
+        else:
+            with fresh_store(args, Path(tmp), "server") as url:
+                numbers = measure(args, Path(tmp), url, "PostgreSQL" if args.pg else "SQLite (WAL)")
     if args.json:
         args.json.write_text(json.dumps(numbers, indent=2, default=str))
     return 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, func, or_, select, update
 
 from compliance.audit_export import export_chunks
 from compliance.audit_records import (GENESIS_HASH, HASH_SCHEME, Actor, AuditEvent, AuditRecord, Prepared,
@@ -79,6 +79,14 @@ class AuditLog:
         self.store = store
         self.retention_years = retention_years
         self._t = store.tables
+        # The append's statements, built once: SQLAlchemy then reuses their cache keys and
+        # compiled forms instead of building and hashing new expressions on every append.
+        head = self._t.audit_head
+        self._read_head = select(head.c.seq, head.c.hash).where(head.c.id == HEAD_ID)
+        self._move_head = (update(head).where(head.c.id == HEAD_ID)
+                           .values(seq=bindparam("head_seq"), hash=bindparam("head_hash")))
+        self._insert_records = self._t.audit_records.insert()
+        self._insert_terms = self._t.audit_terms.insert()
 
     def append(self, event: AuditEvent) -> AuditRecord:
         """Append one event in its own transaction."""
@@ -99,8 +107,7 @@ class AuditLog:
         return self._write(conn, [prepare(e) for e in events])
 
     def _write(self, conn: Connection, prepared: list[Prepared]) -> list[AuditRecord]:
-        head = self._t.audit_head
-        seq, prev = conn.execute(select(head.c.seq, head.c.hash).where(head.c.id == HEAD_ID)).one()
+        seq, prev = conn.execute(self._read_head).one()
         ts = datetime.now(UTC)  # taken under the write lock, so ts never runs backwards along seq
         retain = retain_until(ts, self.retention_years)
         records, rows, terms = [], [], []
@@ -111,10 +118,10 @@ class AuditLog:
             records.append(record)
             rows.append(row)
             terms += [{"seq": seq, "term": term} for term in _terms(record)]
-        conn.execute(self._t.audit_records.insert(), rows)
+        conn.execute(self._insert_records, rows)
         if terms:
-            conn.execute(self._t.audit_terms.insert(), terms)
-        conn.execute(update(head).where(head.c.id == HEAD_ID).values(seq=seq, hash=prev))
+            conn.execute(self._insert_terms, terms)
+        conn.execute(self._move_head, {"head_seq": seq, "head_hash": prev})
         return records
 
     def get(self, record_id: str) -> AuditRecord | None:

@@ -16,7 +16,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from compliance.audit import Actor, AuditEvent, AuditLog
 from compliance.errors import TYPE_BASE, ComplianceError
@@ -103,6 +103,8 @@ class KeyStore:
         self.store = store
         self.audit = audit
         self._keys = store.tables.api_keys
+        # authenticate()'s lookup, built once (it runs on every request)
+        self._by_id = select(self._keys).where(self._keys.c.id == bindparam("key_id"))
 
     def create(self, name: str, role: Role | str, actor: Actor, request_id: str | None = None,
                client: str | None = None) -> tuple[ApiKey, str]:
@@ -165,9 +167,8 @@ class KeyStore:
         parsed = _KEY_FORMAT.fullmatch(secret) if len(secret) <= 150 else None
         if parsed is None:
             return None
-        k = self._keys
         with self.store.engine.connect() as conn:
-            row = conn.execute(select(k).where(k.c.id == parsed.group(1))).first()
+            row = conn.execute(self._by_id, {"key_id": parsed.group(1)}).first()
         if row is None or not hmac.compare_digest(row.secret_hash, _hash(secret)):
             return None
         key = _key(row)

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, request
 
 from compliance.api.auth import requires
 from compliance.api.context import caller, screener
 from compliance.api.responses import BatchResultSchema, CompareResultSchema, ScreenResultSchema
 from compliance.api.schemas import AccountSchema, BatchSchema, CompareSchema
-from compliance.api.spec import BODY_ERRORS, Blueprint
+from compliance.api.spec import BODY_ERRORS, Blueprint, as_documented
 from compliance.keys import Permission
 from compliance.service import Account
 
@@ -22,14 +22,15 @@ bp = Blueprint("screening", __name__, url_prefix="/v1",
 @bp.doc(responses=BODY_ERRORS)
 @bp.arguments(AccountSchema)
 @bp.response(200, ScreenResultSchema)
-def screen(parsed: dict[str, Any]) -> dict[str, Any]:
+def screen(parsed: dict[str, Any]) -> Response:
     """Screen one account holder.
 
     Returns the verdict (match / review / clear), the ranked matches with their explanations,
     and the lists screened with their versions and stale flags. `screening_id` is the id of
     the audit record that holds the input, the result, the list versions and who asked.
     """
-    return screener().screen(Account(**parsed, input=request.get_json()), caller())
+    # the service's document is already in ScreenResultSchema's form: answered as is
+    return as_documented(screener().screen(Account(**parsed, input=request.get_json()), caller()))
 
 
 @bp.post("/screen/batch")
@@ -37,14 +38,15 @@ def screen(parsed: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(responses=BODY_ERRORS)
 @bp.arguments(BatchSchema)
 @bp.response(200, BatchResultSchema)
-def screen_batch(parsed: dict[str, Any]) -> dict[str, Any]:
+def screen_batch(parsed: dict[str, Any]) -> Response:
     """Screen up to COMPLIANCE_MAX_BATCH_ITEMS account holders, each with its own audit record.
 
     Every account is validated before any is screened; the records are written together.
     """
     received = request.get_json()["accounts"]
     accounts = [Account(**item, input=given) for item, given in zip(parsed["accounts"], received)]
-    return screener().screen_batch(accounts, caller())
+    # the service's document is already in BatchResultSchema's form: answered as is
+    return as_documented(screener().screen_batch(accounts, caller()))
 
 
 @bp.post("/compare")

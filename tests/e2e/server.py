@@ -30,7 +30,7 @@ class ServerError(RuntimeError):
 
 
 class Gunicorn:
-    """One gunicorn master with `workers` sync workers on 127.0.0.1, for tests and benchmarks.
+    """One gunicorn master with `workers` workers (gunicorn.conf.py's class) on 127.0.0.1, for tests and benchmarks.
 
     The port is 0 on the command line: the kernel picks a free one (no race with other
     processes) and we read it from gunicorn's "Listening at" line. Output goes to `log_path`.

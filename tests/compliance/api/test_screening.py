@@ -1,4 +1,7 @@
 """POST /v1/screen, /v1/screen/batch and /v1/compare: results, and the audit record behind each."""
+import json
+
+from compliance.api.responses import BatchResultSchema, ScreenResultSchema
 from compliance.matching.engine import ENGINE_VERSION
 from compliance.policy import POLICY_VERSION
 
@@ -120,3 +123,27 @@ def test_compare_record_without_a_name_is_422(app, api):
     assert response.status_code == 422
     assert response.json["errors"][0]["pointer"] == "#/query"
     assert records(app, action="compare") == []
+
+
+def test_screen_answers_are_exactly_what_the_response_schema_dumps(api):
+    """POST /v1/screen and /v1/screen/batch answer the service's document without dumping it
+    through their response schema (`spec.as_documented`): that holds only while the dump would
+    change nothing, not a field, a type or the order of keys. Matches, none, several scripts, a
+    lists filter, and a match suppressed by a false_positive decision."""
+    bodies = [account("Ali Khamenei", account_id="acct-1", type="person", date_of_birth="1939-04-19", country="IR"),
+              account("Wilhelmina Quartermaine-Oduya"), account("Владимир Путин", type="person"),
+              account("سید علی حسینی خامنه‌ای"), account(handle="@khamenei_ir"),
+              account("Kim Jong Un", "Acme Trading LLC", identifiers=[{"type": "passport", "value": "X1234567"}]),
+              account("Ali Khamenei", lists=["un_sc", "eu_fsf"])]
+    screened = api.post("/v1/screen", account("Ali Khamenei", account_id="acct-2")).json
+    decision = api.post("/v1/decisions", {"screening_id": screened["screening_id"], "entity_id": "ofac_sdn:26945",
+                                          "decision": "false_positive", "note": "a namesake"}, role="analyst")
+    assert decision.status_code == 201, decision.json
+    bodies.append(account("Ali Khamenei", account_id="acct-2"))
+    answers = [api.post("/v1/screen", body).json for body in bodies]
+    assert answers[-1]["suppressed"] and any(a["matches"] for a in answers)
+    for answer in answers:
+        assert json.dumps(ScreenResultSchema().dump(answer)) == json.dumps(answer)
+    batch = api.post("/v1/screen/batch", {"accounts": [{**body, "ref": f"r{i}"} for i, body in enumerate(bodies)]})
+    assert batch.status_code == 200 and batch.json["results"][-1]["suppressed"]
+    assert json.dumps(BatchResultSchema().dump(batch.json)) == json.dumps(batch.json)
