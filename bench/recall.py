@@ -105,7 +105,7 @@ class BruteForce:
         # key similarity is the best over (key, second reading) on both sides: one column of both
         self.keys = Column([p[0] for p in profiles] + [p[1] for p in profiles])
         self.size = len(vocabulary)
-        # initials (scoring._pair_similarity): a lone letter meets every token it begins
+        # initials (scoring.QueryName._alignable): a lone letter meets every token it begins
         self.starting: dict[str, set[int]] = defaultdict(set)
         self.letters: dict[str, set[int]] = defaultdict(set)
         for i, token in enumerate(vocabulary):

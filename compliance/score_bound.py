@@ -1,12 +1,12 @@
 """An upper bound of the engine's name score for one query form against one list name.
 
-`Engine.screen` scores a name by `scoring.name_score` with the form's similarity table (the
+`Engine.screen` scores a name by `scoring.QueryName` with the form's similarity table (the
 index's neighbourhoods), times factors of at most 1. This bound replays the score formula with
 every quantity replaced by one at least as large, so it is never below the engine's score:
 
 * a token pair's similarity is at most its `token_similarity` (the table holds that value or
   nothing), raised to ABJAD_KEY_SIMILARITY for equal keys in a vowel-less form, then put
-  through `_pair_similarity`'s rules the way they can only lower it (initials, digits, short
+  through `QueryName._alignable`'s rules the way they can only lower it (initials, digits, short
   tokens) or raise it (OSA for long tokens, applied to any pair: alignment tries it even for
   pairs the table lacks);
 * each token's matched weight is at most its weight times the best credit it could earn in

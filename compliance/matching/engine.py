@@ -11,6 +11,7 @@ import gc
 import heapq
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -19,19 +20,17 @@ from compliance.matching.explain import explanation
 from compliance.matching.index import NameIndex, joined_pairs
 from compliance.matching.normalize import NameForm, handle_form, name_form
 from compliance.matching.scoring import (
-    ABJAD_KEY_SIMILARITY,
     ABJAD_SCRIPTS,
     CANDIDATE_EXPONENT,
-    MIN_ABJAD_KEY,
     NO_NAME,
     ORGANIZATION_CANDIDATE_EXPONENT,
     WHOLE_NAME_EXPONENT,
     NameScore,
+    QueryName,
     abjad_similarity,
     evidence_factor,
-    name_score,
 )
-from compliance.matching.translit import name_key, token_similarity
+from compliance.matching.translit import token_similarity
 from compliance.matching.weights import TokenWeights
 from compliance.models import Comparison, Match, Query, Verdict
 from compliance.policy import Policy, decide
@@ -48,6 +47,8 @@ WEAK_ALIAS_FACTOR = 0.92
 # At most this many candidate entities are scored per query, best coverage bound first.
 MAX_CANDIDATES = 1000
 TIE_BREAK = 1e-6
+# Margin for comparing a score with a bound computed in another order of float additions.
+FLOAT_SLACK = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +56,21 @@ class _IndexedName:
     entity: int  # position in Engine.entities
     name: Name
     form: NameForm
+    weights: tuple[float, ...]  # of form.tokens
 
 
 @dataclass(frozen=True, slots=True)
 class _Best:
     query: NameForm | None
     name: _IndexedName | None
-    score: NameScore
     adjusted: float
+    scorer: QueryName | None = None  # what scored the pair, to explain it (NameScore) if asked
+    exponent: float = CANDIDATE_EXPONENT
+
+    def name_score(self) -> NameScore:
+        if self.scorer is None or self.name is None:
+            return NO_NAME
+        return self.scorer.score(self.name.form.tokens, self.exponent, self.name.weights)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,21 +88,19 @@ class Engine:
     def __init__(self, entities: list[Entity], policy: Policy | None = None) -> None:
         self.entities = entities
         self.policy = policy or Policy()
-        self.names: list[_IndexedName] = [
-            _IndexedName(i, name, name_form(name.full))
-            for i, entity in enumerate(entities)
-            for name in entity.names
-        ]
+        forms = [(i, name, name_form(name.full)) for i, entity in enumerate(entities) for name in entity.names]
+        self.weights = TokenWeights.from_names(form.tokens for _, _, form in forms)
+        self.names: list[_IndexedName] = [_IndexedName(i, name, form, self._token_weights(form))
+                                          for i, name, form in forms]
         self.entity_names: list[list[int]] = [[] for _ in entities]
         for n, item in enumerate(self.names):
             self.entity_names[item.entity].append(n)
         self._name_entity = np.array([item.entity for item in self.names], dtype=np.int32)
         self._list_codes = {list_id: code for code, list_id in enumerate(sorted({e.list_id for e in entities}))}
         self._entity_list = np.array([self._list_codes[e.list_id] for e in entities], dtype=np.int32)
-        self.weights = TokenWeights.from_names(item.form.tokens for item in self.names)
         self.index = NameIndex(((n, item.form.tokens) for n, item in enumerate(self.names)), self.weights)
         self._facts: dict[int, features.Facts] = {}
-        self._position: dict[str, int] | None = None  # entity id -> index, made on first use  # computed when an entity is first scored
+        self._position: dict[str, int] | None = None  # entity id -> index, made on first use
         self.by_identifier: dict[str, list[int]] = {}
         for i, entity in enumerate(entities):
             for identifier in entity.identifiers:
@@ -121,16 +127,17 @@ class Engine:
         facts = features.query_facts(query)
         matches: list[Match] = []
         top: list[float] = []  # the best `limit` scores so far (a min-heap)
-        lookups = [_lookup(t) for t in tables]
+        scorers = [QueryName(form.tokens, self.weights, _lookup(table)) for form, table in zip(forms, tables)]
         bonus = features.potential_bonus(facts)
+        clear_below = self.policy.review - bonus - FLOAT_SLACK
         allowed = None if within is None else np.array(sorted(self._positions(within)), dtype=np.int32)
-        for entity_index, name_ids, upper in self._candidates(forms, tables, query.lists, facts, bonus, allowed):
+        for entity_index, name_ids, upper in self._candidates(forms, query.lists, facts, bonus, allowed):
             if len(top) >= limit and upper + bonus < top[0]:
                 break  # candidates come best bound first: none of the rest can enter the top
             entity = self.entities[entity_index]
             ev = self._evaluate(forms, facts, entity, [self.names[n] for n in name_ids],
-                                self._entity_facts(entity_index), lookups)
-            if ev.verdict is not Verdict.CLEAR:
+                                partial(self._entity_facts, entity_index), scorers, clear_below)
+            if ev is not None and ev.verdict is not Verdict.CLEAR:
                 matches.append(Match(entity, self._comparison(entity, ev)))
                 (heapq.heappush if len(top) < limit else heapq.heappushpop)(top, ev.score)
         matches.sort(key=lambda m: (-m.score, m.entity.id))
@@ -143,13 +150,10 @@ class Engine:
         here instead of computing them. For vowel-less scripts every list token with the
         same phonetic key is included at ABJAD_KEY_SIMILARITY.
         """
-        table = {token: self.index.similar(token) for token in joined_pairs(form.tokens)}
+        table = {token: self.index.similar(token, False) for token in joined_pairs(form.tokens)}
+        abjad = form.script in ABJAD_SCRIPTS
         for token in form.tokens:
-            similar = self.index.similar(token)
-            if form.script in ABJAD_SCRIPTS and len(name_key(token)) >= MIN_ABJAD_KEY:
-                similar = {**similar, **{t: max(similar.get(t, 0.0), ABJAD_KEY_SIMILARITY)
-                                         for t in self.index.same_key(token)}}
-            table[token] = similar
+            table[token] = self.index.similar(token, abjad)
         return table
 
     def compare(self, query: Query, candidate: Entity) -> Comparison:
@@ -159,10 +163,15 @@ class Engine:
         neighbourhoods (bench/recall.py measures what that misses against this).
         """
         forms = query_forms(query)
-        names = [_IndexedName(-1, name, name_form(name.full)) for name in candidate.names]
-        similarities = [abjad_similarity if f.script in ABJAD_SCRIPTS else token_similarity for f in forms]
+        names = [_IndexedName(-1, name, form, self._token_weights(form))
+                 for name, form in ((name, name_form(name.full)) for name in candidate.names)]
+        scorers = [QueryName(f.tokens, self.weights, abjad_similarity, token_similarity) if f.script in ABJAD_SCRIPTS
+                   else QueryName(f.tokens, self.weights) for f in forms]
         return self._comparison(candidate, self._evaluate(forms, features.query_facts(query), candidate, names,
-                                                          features.entity_facts(candidate), similarities))
+                                                          partial(features.entity_facts, candidate), scorers))
+
+    def _token_weights(self, form: NameForm) -> tuple[float, ...]:
+        return tuple(map(self.weights.weight, form.tokens))
 
     def _entity_facts(self, index: int) -> features.Facts:
         facts = self._facts.get(index)
@@ -175,7 +184,7 @@ class Engine:
             self._position = {e.id: i for i, e in enumerate(self.entities)}
         return {self._position[i] for i in entity_ids if i in self._position}
 
-    def _candidates(self, forms: list[NameForm], tables: list[dict], lists: tuple[str, ...] | None,
+    def _candidates(self, forms: list[NameForm], lists: tuple[str, ...] | None,
                     facts: features.Facts, bonus: float,
                     allowed: np.ndarray | None = None) -> list[tuple[int, list[int], float]]:
         """Entities, with those of their names that can still reach review, best bound first.
@@ -192,10 +201,14 @@ class Engine:
         """
         floor = self.policy.review - bonus
         found_ids, found_upper = [], []
-        for form, table in zip(forms, tables):
-            ids, bq, bc = self.index.candidates(form.tokens, self.weights, table)
+        for form in forms:
+            ids, bq, bc = self.index.candidates(form.tokens, self.weights, form.script in ABJAD_SCRIPTS)
             if not len(ids):
                 continue
+            # A name's bound is at most the larger coverage bound (plus the tie break below):
+            # most names a common token reaches are dropped before their bound is computed.
+            near = np.maximum(bq, bc) + TIE_BREAK * (bq + bc) >= floor - FLOAT_SLACK
+            ids, bq, bc = ids[near], bq[near], bc[near]
             q_total = sum(self.weights.weight(t) for t in set(form.tokens))
             upper = _name_bounds(np.minimum(bq, 1.0), np.minimum(bc, 1.0), q_total, self.index.totals[ids])
             # Many names bound at 1.0 for a query of common tokens: rank those reached by more
@@ -218,11 +231,21 @@ class Engine:
         return ranked
 
     def _evaluate(self, forms: list[NameForm], q_facts: features.Facts, entity: Entity,
-                  names: list[_IndexedName], c_facts: features.Facts, similarities: list[Similarity]) -> _Evaluation:
-        """Score one entity: best name pair, then the secondary evidence."""
-        best = self._best_name(forms, names, entity, similarities)
-        fired = features.evaluate(q_facts, c_facts)
+                  names: list[_IndexedName], facts_of: Callable[[], features.Facts], scorers: list[QueryName],
+                  clear_below: float | None = None) -> _Evaluation | None:
+        """Score one entity: best name pair, then the secondary evidence (`facts_of` the entity).
+
+        `clear_below` (screening): a best name score below it leaves the entity clear whatever
+        its features add (at most the query's potential bonus), so unless an identifier of the
+        query is listed for it, None is returned without weighing them.
+        """
+        best = self._best_name(forms, names, entity, scorers)
+        if clear_below is not None and best.adjusted < clear_below and \
+                not (q_facts.identifiers and features.identifier_match(q_facts, facts_of())[0]):
+            return None
+        c_facts = facts_of()
         decisive, decisive_detail = features.identifier_match(q_facts, c_facts)
+        fired = features.evaluate(q_facts, c_facts)
         score = 1.0 if decisive else max(0.0, min(1.0, best.adjusted + sum(f.contribution for f in fired)))
         return _Evaluation(score, decide(score, self.policy, decisive=bool(decisive)), best, fired, decisive_detail)
 
@@ -230,22 +253,21 @@ class Engine:
         """The comparison with its explanation: built only for results that are returned."""
         best = ev.best
         name = best.name.name if best.name else None
-        explained = explanation(entity, best.query, name, best.score, best.adjusted, ev.fired, ev.decisive,
+        explained = explanation(entity, best.query, name, best.name_score(), best.adjusted, ev.fired, ev.decisive,
                                 ev.score, ev.verdict, self.policy, ENGINE_VERSION)
         return Comparison(round(ev.score, 4), ev.verdict, explained, name.full if name else None)
 
     def _best_name(self, forms: list[NameForm], names: list[_IndexedName], entity: Entity,
-                   similarities: list[Similarity]) -> _Best:
-        best = _Best(None, None, NO_NAME, 0.0)
+                   scorers: list[QueryName]) -> _Best:
+        best = _Best(None, None, 0.0)
         exponent = CANDIDATE_EXPONENT if entity.type is EntityType.PERSON else ORGANIZATION_CANDIDATE_EXPONENT
-        for form, similarity in zip(forms, similarities):
+        for form, scorer in zip(forms, scorers):
             factor = HANDLE_FACTOR if form.handle else 1.0
             for item in names:
-                ns = name_score(form.tokens, item.form.tokens, self.weights, similarity, exponent,
-                                compound_similarity=token_similarity if similarity is abjad_similarity else None)
-                adjusted = ns.score * factor * (WEAK_ALIAS_FACTOR if item.name.weak else 1.0)
+                score = scorer.rate(item.form.tokens, exponent, item.weights)
+                adjusted = score * factor * (WEAK_ALIAS_FACTOR if item.name.weak else 1.0)
                 if adjusted > best.adjusted:
-                    best = _Best(form, item, ns, adjusted)
+                    best = _Best(form, item, adjusted, scorer, exponent)
         return best
 
 
@@ -268,11 +290,13 @@ def _rank_entities(name_entity: np.ndarray, ids: list[np.ndarray], upper: list[n
     entities = name_entity[ids_all]
     order = np.lexsort((-upper_all, entities))  # grouped by entity, best bound first
     ids_all, upper_all, entities = ids_all[order], upper_all[order], entities[order]
-    starts = np.flatnonzero(np.r_[True, entities[1:] != entities[:-1]])
-    ends = np.r_[starts[1:], len(entities)]
+    starts = np.flatnonzero(np.concatenate(([True], entities[1:] != entities[:-1])))
+    ends = np.append(starts[1:], len(entities))
     best = np.argsort(-upper_all[starts], kind="stable")[:limit]
-    return [(int(entities[starts[i]]), list(dict.fromkeys(ids_all[starts[i]:ends[i]].tolist())),
-             float(upper_all[starts[i]])) for i in best]
+    ids_list, upper_list, entity_list = ids_all.tolist(), upper_all.tolist(), entities.tolist()
+    starts_list, ends_list = starts.tolist(), ends.tolist()
+    return [(entity_list[starts_list[i]], list(dict.fromkeys(ids_list[starts_list[i]:ends_list[i]])),
+             upper_list[starts_list[i]]) for i in best.tolist()]
 
 
 def _lookup(table: dict[str, dict[str, float]]) -> Similarity:

@@ -178,7 +178,9 @@ def _compatible(qd: Date, start: Date, end: Date) -> bool:
     return qd[1] == start[1] and (qd[2] is None or start[2] is None or qd[2] == start[2])
 
 
+@lru_cache(maxsize=1 << 14)
 def _fmt(start: Date, end: Date | None = None) -> str:
+    """A date (or range) as text; details of conflicting dates format the same few often."""
     text = "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(start) if p is not None)
     return text if end is None or end == start else f"{text} to {_fmt(end)}"
 

@@ -11,13 +11,13 @@ brute-force scoring is measured by bench/speed.py.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import numpy as np
 
-from compliance.matching.scoring import credit
-from compliance.matching.translit import name_key, token_similarity
+from compliance.matching.scoring import ABJAD_KEY_SIMILARITY, MIN_ABJAD_KEY, credit
+from compliance.matching.translit import KeyedVocabulary, name_key
 from compliance.matching.weights import TokenWeights
 
 # Only keys this long get one-deletion neighbours: short keys would reach everything.
@@ -28,6 +28,10 @@ RELATED_FLOOR = 0.70
 # thousands of names and carry almost no weight: their postings are not walked; every
 # reached name is credited as if they matched, so the bound stays an upper bound.
 LIGHT_WEIGHT = 0.15
+# Query tokens whose neighbourhoods (similar list tokens) are kept, and fewer whose reached
+# names are (a common token reaches thousands: at most ~40 MB of arrays in all).
+SIMILAR_CACHE = 200_000
+REACH_CACHE = 16_384
 
 
 def joined_pairs(tokens: Sequence[str]) -> list[str]:
@@ -73,20 +77,28 @@ class NameIndex:
         self.shares = np.array(shares, dtype=np.float64)
         self.light_share = np.array(light)  # name id -> share of its weight in light tokens
         self.totals = np.array(totals)  # name id -> its distinct tokens' total weight
-        by_key: dict[str, list[str]] = defaultdict(list)
-        for token in self.spans:
-            by_key[name_key(token)].append(token)
-        self.by_key = dict(by_key)
+        self.vocabulary = KeyedVocabulary(self.spans)
+        self.by_key = self.vocabulary.by_key
         deleted: dict[str, list[str]] = defaultdict(list)
         for key in self.by_key:
             if len(key) >= MIN_DELETION_KEY:
                 for d in _deletions(key):
                     deleted[d].append(key)
         self.deleted = dict(deleted)
-        self.similar = lru_cache(maxsize=200_000)(self._similar)
+        self.similar = lru_cache(maxsize=SIMILAR_CACHE)(self._similar)
+        self._reach = lru_cache(maxsize=REACH_CACHE)(self._reached)
 
-    def _similar(self, token: str) -> dict[str, float]:
-        """List tokens a query token may match, with their similarity to it."""
+    def _similar(self, token: str, abjad: bool = False) -> dict[str, float]:
+        """List tokens a query token may match, with their similarity to it.
+
+        `abjad`: the token is from a vowel-less script; every list token with the same
+        phonetic key is included at ABJAD_KEY_SIMILARITY at least.
+        """
+        if abjad:
+            similar = self.similar(token, False)
+            if len(name_key(token)) < MIN_ABJAD_KEY:
+                return similar
+            return {**similar, **{t: max(similar.get(t, 0.0), ABJAD_KEY_SIMILARITY) for t in self.same_key(token)}}
         key = name_key(token)
         keys = {key}
         if len(key) >= MIN_DELETION_KEY - 1:
@@ -96,27 +108,22 @@ class NameIndex:
         if len(key) >= MIN_DELETION_KEY:
             for d in _deletions(key):
                 keys.update(self.deleted.get(d, ()))  # one letter substituted
-        found = {}
-        for k in keys:
-            for candidate in self.by_key.get(k, ()):
-                s = 1.0 if candidate == token else token_similarity(token, candidate)
-                if s >= RELATED_FLOOR:
-                    found[candidate] = s
-        return found
+        return self.vocabulary.similar(token, keys, RELATED_FLOOR)
 
     def same_key(self, token: str) -> list[str]:
         """List tokens with the same phonetic key."""
         return self.by_key.get(name_key(token), [])
 
     def candidates(self, tokens: Sequence[str], weights: TokenWeights,
-                   similar: Mapping[str, Mapping[str, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   abjad: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(name ids, query share, name share) reached: upper bounds of both coverages.
 
-        A query token reaches the list tokens `similar[token]`; each reached name adds the
-        query token's share of the query and its best similar list token's share of the
-        name, times the credit that similarity earns (a list token reached from two query
-        tokens counts twice: the bound stays an upper bound). Light tokens are not walked
-        but credited to every reached name (LIGHT_WEIGHT).
+        A query token reaches the list tokens `similar(token, abjad)` (a joined pair of them
+        `similar(pair)`); each reached name adds the query token's share of the query and
+        its best similar list token's share of the name, times the credit that similarity
+        earns (a list token reached from two query tokens counts twice: the bound stays an
+        upper bound). Light tokens are not walked but credited to every reached name
+        (LIGHT_WEIGHT).
         """
         total = sum(weights.weight(t) for t in tokens) or 1.0
         shares = {t: weights.weight(t) / total for t in tokens}
@@ -126,34 +133,44 @@ class NameIndex:
         probes = {t: share for t, share in shares.items() if t not in light}
         for a, b in zip(tokens, tokens[1:]):  # compounds: "abdul rahman" ~ "abdulrahman"
             probes[a + b] = probes.get(a + b, 0.0) + shares[a] + shares[b]
-        walked = [self._walk(similar[token], share) for token, share in probes.items()]
-        walked = [w for w in walked if w is not None]
+        walked = [(self._reach(token, abjad and token in shares), share) for token, share in probes.items()]
+        walked = [(reach, share) for reach, share in walked if reach is not None]
         if not walked:
             return _EMPTY_IDS, _EMPTY, _EMPTY
-        ids = np.concatenate([w[0] for w in walked])
+        ids = np.concatenate([reach[0] for reach, _ in walked])
         reached, inverse = np.unique(ids, return_inverse=True)
-        query_share = np.bincount(inverse, weights=np.concatenate([w[1] for w in walked]))
-        name_share = np.bincount(inverse, weights=np.concatenate([w[2] for w in walked]))
+        query_share = np.bincount(inverse, weights=np.concatenate([np.full(len(reach[0]), share)
+                                                                   for reach, share in walked]))
+        name_share = np.bincount(inverse, weights=np.concatenate([reach[1] for reach, _ in walked]))
         if light:
             query_share += sum(shares[t] for t in light)
             name_share += self.light_share[reached]
         return reached, query_share, name_share
 
-    def _walk(self, similar: Mapping[str, float], share: float) -> tuple[np.ndarray, ...] | None:
-        """One probe: each reached name once, with its best credited share."""
-        spans = [(self.spans[c], credit(s)) for c, s in similar.items() if c in self.spans]
-        spans = [(span, gain) for span, gain in spans if gain > 0.0]
-        if not spans:
+    def _reached(self, token: str, abjad: bool) -> tuple[np.ndarray, np.ndarray] | None:
+        """The names a probe reaches, each once, with its best credited share of the name."""
+        starts, stops, gains = [], [], []
+        for listed, s in self.similar(token, abjad).items():
+            gain = credit(s)
+            if gain > 0.0 and listed in self.spans:
+                start, stop = self.spans[listed]
+                starts.append(start)
+                stops.append(stop)
+                gains.append(gain)
+        if not starts:
             return None
-        ids = np.concatenate([self.ids[a:b] for (a, b), _ in spans])
-        gained = np.concatenate([self.shares[a:b] * gain for (a, b), gain in spans])
-        if len(spans) > 1:  # a name reached through two similar tokens keeps the better one
-            order = np.lexsort((-gained, ids))
-            ids, gained = ids[order], gained[order]
-            first = np.ones(len(ids), dtype=bool)
-            first[1:] = ids[1:] != ids[:-1]
-            ids, gained = ids[first], gained[first]
-        return ids, np.full(len(ids), share), gained
+        if len(starts) == 1:
+            return self.ids[starts[0]:stops[0]], self.shares[starts[0]:stops[0]] * gains[0]
+        # the spans' postings gathered in one indexing, not one slice each
+        lengths = np.subtract(stops, starts)
+        ends = np.cumsum(lengths)
+        positions = np.arange(ends[-1]) + np.repeat(np.subtract(starts, ends - lengths), lengths)
+        ids, gained = self.ids[positions], self.shares[positions] * np.repeat(gains, lengths)
+        # a name reached through two similar tokens keeps the better one
+        order = np.argsort(ids, kind="stable")
+        ids, gained = ids[order], gained[order]
+        first = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+        return ids[first], np.maximum.reduceat(gained, first)
 
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)

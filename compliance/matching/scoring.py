@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz.distance import OSA, Levenshtein
@@ -90,17 +90,22 @@ class NameScore:
 
 
 NO_NAME = NameScore(0.0, 0.0, 0.0)
+WHOLE_COVERAGE = 1.0 - 1e-9  # a coverage this close to 1 is whole (float noise)
 _DIGIT = re.compile(r"\d")
 
 
-@dataclass(slots=True)
 class _Side:
-    tokens: Sequence[str]
-    weights: list[float]
-    used: list[bool] = field(default_factory=list)
+    """One name's tokens and weights, and which tokens an alignment has used."""
 
-    def __post_init__(self) -> None:
-        self.used = [False] * len(self.tokens)
+    __slots__ = ("tokens", "weights", "used")
+
+    def __init__(self, tokens: Sequence[str], weights: Sequence[float]) -> None:
+        self.tokens = tokens
+        self.weights = weights
+        self.used = [False] * len(tokens)
+
+
+Pairs = list[tuple[float, list[int], list[int]]]  # (similarity, query positions, candidate positions)
 
 
 def credit(similarity: float) -> float:
@@ -115,7 +120,9 @@ def evidence_factor(matched_weight):
 
     Takes a float or a numpy array (the engine bounds many names at once).
     """
-    return THIN_EVIDENCE_FLOOR + (1 - THIN_EVIDENCE_FLOOR) * np.minimum(1.0, matched_weight / FULL_EVIDENCE_WEIGHT)
+    if isinstance(matched_weight, np.ndarray):
+        return THIN_EVIDENCE_FLOOR + (1 - THIN_EVIDENCE_FLOOR) * np.minimum(1.0, matched_weight / FULL_EVIDENCE_WEIGHT)
+    return THIN_EVIDENCE_FLOOR + (1 - THIN_EVIDENCE_FLOOR) * min(1.0, matched_weight / FULL_EVIDENCE_WEIGHT)
 
 
 def abjad_similarity(a: str, b: str) -> float:
@@ -135,60 +142,137 @@ def name_score(query: Sequence[str], candidate: Sequence[str], weights: TokenWei
 
     `compound_similarity` compares two joined tokens with one (default: `similarity`).
     """
-    if not query or not candidate:
-        return NO_NAME
-    q = _Side(query, [weights.weight(t) for t in query])
-    c = _Side(candidate, [weights.weight(t) for t in candidate])
-    pairs = _align(q, c, similarity)
-    if not all(q.used) and not all(c.used):
-        pairs += _align_compounds(q, c, compound_similarity or similarity)
-    return _score(q, c, pairs, candidate_exponent)
+    return QueryName(query, weights, similarity, compound_similarity).score(candidate, candidate_exponent)
 
 
-def _align(q: _Side, c: _Side, similarity: Callable[[str, str], float]) -> list[tuple[float, list[int], list[int]]]:
-    scored = []
-    for i, a in enumerate(q.tokens):
+class QueryName:
+    """One query name prepared to be scored against many candidate names (name_score).
+
+    Its token weights are looked up once, and the similarities of a candidate token to its
+    tokens are computed the first time the token is met and kept: the names of the entities
+    one query reaches share many tokens. So are the scores of whole candidate names.
+    """
+
+    def __init__(self, tokens: Sequence[str], weights: TokenWeights,
+                 similarity: Callable[[str, str], float] = token_similarity,
+                 compound_similarity: Callable[[str, str], float] | None = None) -> None:
+        self.tokens = tuple(tokens)
+        self.weights = [weights.weight(t) for t in self.tokens]
+        self.token_weights = weights
+        self.similarity = similarity
+        self.compound_similarity = compound_similarity or similarity
+        self._digits = [_DIGIT.search(t) is not None for t in self.tokens]
+        self._alignable_to: dict[str, list[tuple[int, float]]] = {}  # candidate token -> (position, similarity)
+        self._rates: dict[tuple[tuple[str, ...], float], float] = {}
+
+    def score(self, candidate: Sequence[str], candidate_exponent: float = CANDIDATE_EXPONENT,
+              candidate_weights: Sequence[float] | None = None) -> NameScore:
+        """name_score of this query name against `candidate`, with its alignment.
+
+        `candidate_weights`: the candidate tokens' weights, if already looked up (they must be
+        the TokenWeights' own).
+        """
+        if not self.tokens or not candidate:
+            return NO_NAME
+        q, c, pairs = self._aligned(candidate, candidate_weights)
+        score, q_cov, c_cov = _score(q, c, pairs, candidate_exponent)
+        matches = tuple(TokenMatch(" ".join(q.tokens[i] for i in qi), " ".join(c.tokens[j] for j in cj), s,
+                                   max(_pair_weights(q, c, qi, cj))) for s, qi, cj in pairs)
+        return NameScore(score, q_cov, c_cov, matches, _unused(q), _unused(c))
+
+    def rate(self, candidate: Sequence[str], candidate_exponent: float = CANDIDATE_EXPONENT,
+             candidate_weights: Sequence[float] | None = None) -> float:
+        """score(...).score alone, kept per candidate token sequence: entities share names
+        ("Ali KHAMENEI" and "ALI KHAMENEI", one alias on two lists), about a third of the
+        name pairs of a screen."""
+        key = (tuple(candidate), candidate_exponent)
+        found = self._rates.get(key)
+        if found is None:
+            if not self.tokens or not candidate:
+                found = NO_NAME.score
+            else:
+                found = _score(*self._aligned(key[0], candidate_weights), candidate_exponent)[0]
+            self._rates[key] = found
+        return found
+
+    def _aligned(self, candidate: Sequence[str],
+                 candidate_weights: Sequence[float] | None) -> tuple[_Side, _Side, Pairs]:
+        q = _Side(self.tokens, self.weights)
+        if candidate_weights is None:
+            candidate_weights = [self.token_weights.weight(t) for t in candidate]
+        c = _Side(candidate, candidate_weights)
+        pairs = self._align(q, c)
+        if not all(q.used) and not all(c.used):
+            pairs += _align_compounds(q, c, self.compound_similarity)
+        return q, c, pairs
+
+    def _align(self, q: _Side, c: _Side) -> Pairs:
+        """Greedy one-to-one alignment, most similar pair first (then heavier, then first in
+        query and candidate order)."""
+        alignable_to, qw, cw = self._alignable_to, q.weights, c.weights
+        scored = []
         for j, b in enumerate(c.tokens):
-            s = 1.0 if a == b else _pair_similarity(a, b, similarity)
+            found = alignable_to.get(b)
+            if found is None:
+                found = alignable_to[b] = self._alignable(b)
+            for i, s in found:
+                scored.append((-s, -(qw[i] + cw[j]), i, j))
+        scored.sort()
+        pairs = []
+        for s, _, i, j in scored:
+            if not q.used[i] and not c.used[j]:
+                q.used[i] = c.used[j] = True
+                pairs.append((-s, [i], [j]))
+        return pairs
+
+    def _alignable(self, b: str) -> list[tuple[int, float]]:
+        """(query position, similarity) of the query tokens that can align with `b`.
+
+        Initials meet the words they begin; numbers ("77th", "1st") only their equals; a
+        token of SHORT_TOKEN letters or fewer is no more similar than its edit similarity
+        plus SHORT_TOKEN_SLACK; from MIN_TRANSPOSITION_TOKEN letters an adjacent swap counts
+        as one edit ("innocnet" is one swap from "innocent").
+        """
+        found = []
+        b_digits = _DIGIT.search(b) is not None
+        for i, a in enumerate(self.tokens):
+            if a == b:
+                s = 1.0
+            elif len(a) == 1 or len(b) == 1:
+                s = INITIAL_SIMILARITY if a[0] == b[0] else 0.0
+            elif b_digits or self._digits[i]:
+                continue
+            else:
+                s = self.similarity(a, b)
+                shortest = min(len(a), len(b))
+                if shortest <= SHORT_TOKEN:
+                    if s >= TOKEN_FLOOR:
+                        s = min(s, Levenshtein.normalized_similarity(a, b) + SHORT_TOKEN_SLACK)
+                elif s < TOKEN_FULL and shortest >= MIN_TRANSPOSITION_TOKEN:
+                    s = max(s, OSA.normalized_similarity(a, b))
             if s >= TOKEN_FLOOR:
-                scored.append((s, i, j))
-    scored.sort(key=lambda x: (-x[0], -(q.weights[x[1]] + c.weights[x[2]])))
-    pairs = []
-    for s, i, j in scored:
-        if not q.used[i] and not c.used[j]:
-            q.used[i] = c.used[j] = True
-            pairs.append((s, [i], [j]))
-    return pairs
+                found.append((i, s))
+        return found
 
 
-def _pair_similarity(a: str, b: str, similarity: Callable[[str, str], float]) -> float:
-    """Initials meet the words they begin; numbers ("77th", "1st") only their equals."""
-    if len(a) == 1 or len(b) == 1:
-        return INITIAL_SIMILARITY if a[0] == b[0] else 0.0
-    if _DIGIT.search(a) or _DIGIT.search(b):
-        return 0.0
-    s = similarity(a, b)
-    if min(len(a), len(b)) <= SHORT_TOKEN:
-        return min(s, Levenshtein.normalized_similarity(a, b) + SHORT_TOKEN_SLACK)
-    if s < TOKEN_FULL and min(len(a), len(b)) >= MIN_TRANSPOSITION_TOKEN:
-        s = max(s, OSA.normalized_similarity(a, b))  # "innocnet" is one swap from "innocent"
-    return s
-
-
-def _align_compounds(q: _Side, c: _Side, similarity) -> list[tuple[float, list[int], list[int]]]:
-    """Join two adjacent unmatched tokens on one side to meet one token on the other."""
+def _align_compounds(q: _Side, c: _Side, similarity: Callable[[str, str], float]) -> Pairs:
+    """Join two adjacent unmatched tokens on one side to meet one token on the other: the
+    most similar unmatched token, the last of equals."""
     pairs = []
     for one, other, flip in ((q, c, False), (c, q, True)):
         for i in range(len(one.tokens) - 1):
             if one.used[i] or one.used[i + 1]:
                 continue
             joined = one.tokens[i] + one.tokens[i + 1]
-            best = max(((similarity(joined, t), j) for j, t in enumerate(other.tokens) if not other.used[j]),
-                       default=(0.0, -1))
-            if best[0] >= TOKEN_FLOOR:
-                one.used[i] = one.used[i + 1] = other.used[best[1]] = True
-                pair = ([i, i + 1], [best[1]])
-                pairs.append((best[0], *(pair[::-1] if flip else pair)))
+            best, found = 0.0, -1
+            for j, t in enumerate(other.tokens):
+                if not other.used[j]:
+                    s = similarity(joined, t)
+                    if s >= best:
+                        best, found = s, j
+            if best >= TOKEN_FLOOR:
+                one.used[i] = one.used[i + 1] = other.used[found] = True
+                pairs.append((best, [found], [i, i + 1]) if flip else (best, [i, i + 1], [found]))
     return pairs
 
 
@@ -198,36 +282,42 @@ def _whole(side: _Side, coverage: float, pairs) -> bool:
     Tokens of two letters or fewer (Korean and Chinese syllables: "Yong Ho CHOE") do not
     make a name whole: syllables overlap by chance too often.
     """
-    if coverage < 1.0 - 1e-9 or any(credit(s) < 1.0 for s, _, _ in pairs):
+    if coverage < WHOLE_COVERAGE or any(credit(s) < 1.0 for s, _, _ in pairs):
         return False
     if any(len(t) <= SHORT_TOKEN for t in side.tokens):
         return False
     return len(side.tokens) >= 2 or side.weights[0] >= WHOLE_NAME_MIN_WEIGHT
 
 
-def _score(q: _Side, c: _Side, pairs, candidate_exponent: float) -> NameScore:
+def _pair_weights(q: _Side, c: _Side, qi: list[int], cj: list[int]) -> tuple[float, float]:
+    """The query and candidate weight an aligned pair covers."""
+    if len(qi) == len(cj) == 1:
+        qw, cw = q.weights[qi[0]], c.weights[cj[0]]
+        if min(len(q.tokens[qi[0]]), len(c.tokens[cj[0]])) == 1:
+            qw = cw = min(qw, cw)  # an initial vouches for no more than an initial's weight
+        return qw, cw
+    return sum(q.weights[i] for i in qi), sum(c.weights[j] for j in cj)
+
+
+def _score(q: _Side, c: _Side, pairs: Pairs, candidate_exponent: float) -> tuple[float, float, float]:
+    """(score, query coverage, candidate coverage) of an alignment."""
     q_total, c_total = sum(q.weights), sum(c.weights)
     q_matched = c_matched = 0.0
-    matches = []
     for s, qi, cj in pairs:
         gain = credit(s)
-        qw, cw = sum(q.weights[i] for i in qi), sum(c.weights[j] for j in cj)
-        if len(qi) == len(cj) == 1 and min(len(q.tokens[qi[0]]), len(c.tokens[cj[0]])) == 1:
-            qw = cw = min(qw, cw)  # an initial vouches for no more than an initial's weight
+        qw, cw = _pair_weights(q, c, qi, cj)
         q_matched += gain * qw
         c_matched += gain * cw
-        matches.append(TokenMatch(" ".join(q.tokens[i] for i in qi), " ".join(c.tokens[j] for j in cj), s,
-                                  max(qw, cw)))
     q_cov, c_cov = q_matched / q_total, c_matched / c_total
     # The side with less name weight must be covered; the other may carry extra parts.
     small, small_cov, large_cov, small_matched = (q, q_cov, c_cov, q_matched) if q_total <= c_total \
         else (c, c_cov, q_cov, c_matched)
-    if _whole(small, small_cov, pairs):
+    if small_cov >= WHOLE_COVERAGE and _whole(small, small_cov, pairs):
         candidate_exponent = min(candidate_exponent, WHOLE_NAME_EXPONENT)
     score = small_cov ** SUBSET_EXPONENT * large_cov ** candidate_exponent
-    score *= float(evidence_factor(small_matched))
-    return NameScore(
-        min(1.0, score), q_cov, c_cov, tuple(matches),
-        tuple(t for t, used in zip(q.tokens, q.used) if not used),
-        tuple(t for t, used in zip(c.tokens, c.used) if not used),
-    )
+    score *= evidence_factor(small_matched)
+    return min(1.0, score), q_cov, c_cov
+
+
+def _unused(side: _Side) -> tuple[str, ...]:
+    return tuple(t for t, used in zip(side.tokens, side.used) if not used)

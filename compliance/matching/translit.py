@@ -1,5 +1,6 @@
 """Names in any script to lower-case ASCII Latin words, a vowel-free phonetic key of such a word,
-and the similarity of two latinized name tokens, for matching names across scripts.
+and the similarity of two latinized name tokens (of one token to many at once: KeyedVocabulary),
+for matching names across scripts.
 
 latinize() pipeline, in order:
 1. NFKC (compatibility and presentation forms, full-width letters, ligatures).
@@ -25,10 +26,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+import numpy as np
 from anyascii import anyascii
 from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import cdist
 
 APOSTROPHES = frozenset("'’‘ʼʻʿʾ`´ʹ׳")
 INVISIBLE = frozenset("\u00ad\u061c\u0640\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b"
@@ -415,9 +420,10 @@ def _profile(token: str) -> tuple[str, str, str, bool]:
     The second reading applies KEY_ALTS (equal to name_key when none applies); the skeleton
     is the folded token with each vowel run as "a" (consonants and syllable count).
     """
-    alt = _key(KEY_ALT.sub(lambda m: KEY_ALTS[m.group()], token))
+    key = name_key(token)
+    second = KEY_ALT.sub(lambda m: KEY_ALTS[m.group()], token)
     skeleton = KEY_DOUBLES.sub(r"\1", KEY_VOWELS.sub("a", _fold(token)))
-    return _key(token), alt, skeleton, VOWEL.search(token) is not None
+    return key, key if second == token else _key(second), skeleton, VOWEL.search(token) is not None
 
 
 @lru_cache(maxsize=1 << 18)
@@ -450,3 +456,74 @@ def token_similarity(a: str, b: str) -> float:
     if key > score and not (vowel_a and vowel_b) and len(ka) > 2 and len(kb) > 2:
         score = max(score, VOWELLESS_KEY_SCALE * key)
     return score
+
+
+class KeyedVocabulary:
+    """Latinized tokens grouped by name_key, for comparing one token against many groups.
+
+    `similar(token, keys, floor)` gives the same values as token_similarity against every
+    token of the given key groups, in bulk: each of its parts (edit, skeleton and key
+    similarity, the last the best of the four pairings of first and second readings, which
+    is what token_similarity's conditions amount to) in rapidfuzz batch calls.
+    """
+
+    def __init__(self, tokens: Iterable[str]) -> None:
+        groups: dict[str, list[str]] = defaultdict(list)
+        for token in tokens:
+            groups[name_key(token)].append(token)
+        self.by_key: dict[str, list[str]] = dict(groups)
+        self._groups: dict[str, KeyGroup] = {}  # made on first use: most keys are never probed
+
+    def similar(self, token: str, keys: Iterable[str], floor: float) -> dict[str, float]:
+        """token_similarity(token, t) for every t in the key groups `keys` at or above `floor`."""
+        ka, xa, sa, vowel_a = _profile(token)
+        tokens: list[str] = []
+        skeletons: list[str] = []
+        group_keys: list[str] = []  # the groups' keys (their tokens' name_key)
+        sizes: list[int] = []  # and sizes
+        seconds: list[str] = []  # each token's second reading
+        lifted: list[int] = []  # positions where a vowel-less side may be judged by its key
+        long_key = len(ka) > 2
+        for kb in keys:
+            group = self._groups.get(kb)
+            if group is None:
+                if kb not in self.by_key:
+                    continue
+                group = self._groups[kb] = _key_group(self.by_key[kb])
+            group_tokens, group_skeletons, group_alternatives, vowelless = group
+            if long_key and len(kb) > 2 and (vowelless or not vowel_a):
+                lifted += [len(tokens) + i for i in (vowelless if vowel_a else range(len(group_tokens)))]
+            tokens += group_tokens
+            skeletons += group_skeletons
+            group_keys.append(kb)
+            sizes.append(len(group_tokens))
+            seconds += group_alternatives
+        if not tokens:
+            return {}
+        readings = (ka,) if xa == ka else (ka, xa)
+        key = _similarities(readings, group_keys + seconds).max(axis=0)
+        key = np.maximum(np.repeat(key[:len(group_keys)], sizes), key[len(group_keys):])
+        score = (_similarities((token,), tokens)[0] + _similarities((sa,), skeletons)[0] + key) / 3
+        for i in lifted:
+            if key[i] > score[i]:
+                score[i] = max(score[i], VOWELLESS_KEY_SCALE * key[i])
+        found = np.flatnonzero(score >= floor)
+        return dict(zip([tokens[i] for i in found.tolist()], score[found].tolist()))
+
+
+def _similarities(queries: Sequence[str], choices: list[str]) -> np.ndarray:
+    """Normalized Levenshtein similarity of each query (rows) to each choice (columns)."""
+    return cdist(queries, choices, scorer=Levenshtein.normalized_similarity, dtype=np.float64)
+
+
+# One key's tokens, with their skeletons, second readings and the positions of the vowel-less
+# ones. Plain tuples of strings and ints, which the cyclic garbage collector stops tracking:
+# kept as objects, the groups a long-running process accumulates brought full collections
+# (~45 ms each) into bench/speed.py's first-sight pass, which had none.
+KeyGroup = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[int, ...]]
+
+
+def _key_group(tokens: Sequence[str]) -> KeyGroup:
+    profiles = [_profile(t) for t in tokens]
+    return (tuple(tokens), tuple(p[2] for p in profiles), tuple(p[1] for p in profiles),
+            tuple(i for i, p in enumerate(profiles) if not p[3]))

@@ -1,0 +1,116 @@
+"""The engine's bulk and cached paths give exactly what their one-at-a-time definitions give.
+
+KeyedVocabulary.similar batches translit.token_similarity, QueryName keeps name scores
+per query, evidence_factor takes floats and arrays, NameIndex gathers postings in one
+indexing: each is compared here, to the last bit, with the plain computation.
+"""
+import itertools
+
+import numpy as np
+import pytest
+
+from compliance.matching.index import NameIndex
+from compliance.matching.scoring import QueryName, credit, evidence_factor, name_score
+from compliance.matching.translit import KeyedVocabulary, name_key, token_similarity
+from compliance.matching.weights import TokenWeights
+
+# Spellings that share or nearly share keys, second readings (q, th, dh, w, j, ch, zh, g),
+# vowel-less tokens (Arabic script) and short ones.
+VOCABULARY = """
+mohammed muhammad mohamad mhmd muhamed mahmoud mahmud hamid hamed ahmed ahmad
+khamenei khamnei khamenko khomeini hosseini husseini hussein hasan hassan hsn
+qasim ghasem kasim qassem othman osman uthman dawood daud dawud wahid vahid
+jelica yelica christo hristo ivanovich ivanovic ihor igor azhar ali aly al el
+zhang jang chang abdulrahman abdul rahman rahman abd bin ibn
+""".split()
+
+
+@pytest.mark.parametrize("token", VOCABULARY + ["mohamed", "hmd", "khamenei1", "qaasim", "x"])
+def test_vocabulary_similar_is_token_similarity(token):
+    vocabulary = KeyedVocabulary(VOCABULARY)
+    keys = list(vocabulary.by_key)
+    found = vocabulary.similar(token, keys, 0.0)
+    expected = {t: token_similarity(token, t) for k in keys for t in vocabulary.by_key[k]}
+    assert list(found) == list(expected)  # same tokens, same order
+    assert all(found[t] == expected[t] for t in expected)  # bit for bit
+    floor = 0.7
+    assert vocabulary.similar(token, keys, floor) == {t: s for t, s in expected.items() if s >= floor}
+
+
+def test_vocabulary_groups_by_key():
+    vocabulary = KeyedVocabulary(VOCABULARY)
+    assert all(name_key(t) == key for key, tokens in vocabulary.by_key.items() for t in tokens)
+    assert vocabulary.similar("mohammed", ["nosuchkey"], 0.0) == {}
+
+
+@pytest.fixture(scope="module")
+def weights() -> TokenWeights:
+    names = [("ali", f"x{i}") for i in range(30)] + [("khamenei", "ali", "husseini"), ("abdul", "rahman")]
+    return TokenWeights.from_names(names)
+
+
+PAIRS = [
+    (("ali", "khamenei"), ("khamenei", "ali", "husseini")),
+    (("a", "khamenei"), ("khamenei", "ali")),                     # an initial
+    (("abdulrahman", "qasim"), ("abdul", "rahman", "qasim")),     # a compound on the query side
+    (("abdul", "rahman"), ("abdulrahman",)),                      # and on the candidate side
+    (("innocnet", "77th"), ("innocent", "77th")),                 # a swap; numbers meet only equals
+    (("ji", "ho", "kim"), ("ju", "ho", "kim")),                   # short tokens
+    (("mhmd", "hsn"), ("mohammad", "hassan")),                    # vowel-less
+    (("ali", "ali"), ("ali",)),
+]
+
+
+@pytest.mark.parametrize("query, candidate", PAIRS)
+def test_query_name_scores_as_name_score(weights, query, candidate):
+    expected = name_score(query, candidate, weights)
+    scorer = QueryName(query, weights)
+    for _ in range(2):  # the second time from what the first kept
+        assert scorer.score(candidate) == expected
+        assert scorer.rate(candidate) == expected.score
+        assert scorer.rate(candidate, candidate_weights=[weights.weight(t) for t in candidate]) == expected.score
+
+
+def test_one_query_name_against_many_candidates(weights):
+    scorer = QueryName(("ali", "khamenei", "husseini"), weights)
+    for candidate in itertools.chain.from_iterable(PAIRS):
+        assert scorer.rate(candidate) == name_score(("ali", "khamenei", "husseini"), candidate, weights).score
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.3, 0.6, 1.19, 1.2, 1.5, 3.0])
+def test_evidence_factor_floats_and_arrays_agree(weight):
+    assert evidence_factor(weight) == evidence_factor(np.array([weight]))[0]
+
+
+def _reached_one_slice_at_a_time(index: NameIndex, similar: dict[str, float]):
+    """NameIndex._reached as first written: one slice per similar token, lexsort to dedupe."""
+    spans = [(index.spans[c], credit(s)) for c, s in similar.items() if c in index.spans]
+    spans = [(span, gain) for span, gain in spans if gain > 0.0]
+    if not spans:
+        return None
+    ids = np.concatenate([index.ids[a:b] for (a, b), _ in spans])
+    gained = np.concatenate([index.shares[a:b] * gain for (a, b), gain in spans])
+    if len(spans) > 1:
+        order = np.lexsort((-gained, ids))
+        ids, gained = ids[order], gained[order]
+        first = np.ones(len(ids), dtype=bool)
+        first[1:] = ids[1:] != ids[:-1]
+        ids, gained = ids[first], gained[first]
+    return ids, gained
+
+
+def test_index_reach_gathers_as_slices():
+    names = [tuple(n.split()) for n in (
+        "mohammed ali", "muhammad ali khan", "mohamad hassan", "ali hassan", "abdul rahman qasim",
+        "abdulrahman qasim", "khamenei ali husseini", "hosseini hassan", "mohammed mohamed ali")]
+    weights = TokenWeights.from_names(names)
+    index = NameIndex(enumerate(names), weights)
+    for token in ("mohammed", "hassan", "ali", "abdulrahman", "hosseini", "husseini", "mhmd", "zzz"):
+        for abjad in (False, True):
+            got = index._reached(token, abjad)
+            expected = _reached_one_slice_at_a_time(index, index.similar(token, abjad))
+            assert (got is None) == (expected is None)
+            if got is not None:
+                assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
+    ids, query_share, name_share = index.candidates(("mohammed", "ali"), weights)
+    assert list(ids) == sorted(set(ids)) and len(ids) == len(query_share) == len(name_share)
