@@ -49,15 +49,18 @@ class Services:
     monitor: Monitor | None = None  # monitored accounts and alerts
     reloader: ListReloader | None = None  # puts refreshed lists in force without a restart
 
-    def install(self, watchlists: Watchlists, engine: Engine) -> None:
-        """Screen against these lists from now on (a reload: one reference swap per service)."""
+    def install(self, watchlists: Watchlists, engine: Engine) -> Engine | None:
+        """Screen against these lists from now on (a reload: one reference swap per service); the
+        engine replaced."""
         from compliance.memory import ReviewMemory
         from compliance.service import Screener
 
         screener = Screener(engine, watchlists, self.audit, self.settings, memory=ReviewMemory(self.store))
+        retired = self.engine
         self.watchlists, self.engine, self.screener, self.load_error = watchlists, engine, screener, None
         if self.batches is not None:
             self.batches.screener = screener
+        return retired
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:

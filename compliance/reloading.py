@@ -12,13 +12,21 @@ The service builds in a background thread (requests go on with the lists in forc
 seconds); a batch worker builds between chunks. Each reload is audited ("lists.reload": the
 versions before and after, and which process). A failed load is logged and retried at the next
 check; the lists in force stay.
+
+Engine.__init__ freezes every object alive out of the cyclic garbage collector (gc.freeze), the
+engine being replaced included: a thread waits until nothing uses that one any more, then
+unfreezes, collects and freezes the rest again. Without this every reload would keep the old
+index. An engine preloaded before a fork stays referenced by the objects made with it (and is
+shared with the parent anyway): it is left as it is.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -32,6 +40,9 @@ if TYPE_CHECKING:
     from compliance.matching.engine import Engine
 
 Versions = tuple[tuple[str, str, str], ...]  # (list id, version, sha256) of each list in use
+# How long a replaced engine may stay in use (a request or chunk begun before the swap) before
+# it is left as it is (logged).
+RETIRE_SECONDS = 120.0
 log = logging.getLogger(__name__)
 
 
@@ -56,14 +67,15 @@ def load(settings: Settings) -> tuple[Watchlists, Engine]:
 
 
 class ListReloader:
-    """Polls for lists newer than the ones in use and hands a new (lists, engine) to `install`.
+    """Polls for lists newer than the ones in use and hands a new (lists, engine) to `install`,
+    which returns the engine it replaced (None if there was none).
 
     `poll()` is cheap between checks (a clock read); `background=True` builds in a thread,
     else in the caller. `install` runs in whichever thread built.
     """
 
     def __init__(self, settings: Settings, loaded: Watchlists | None,
-                 install: Callable[[Watchlists, Engine], None], audit: AuditLog, process: str,
+                 install: Callable[[Watchlists, Engine], Engine | None], audit: AuditLog, process: str,
                  background: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.audit = audit
@@ -112,7 +124,7 @@ class ListReloader:
         except (ListParseError, CatalogError, OSError) as exc:
             log.error("lists could not be reloaded (the lists in force stay): %s", exc)
             return
-        self.install(watchlists, engine)
+        retired = self.install(watchlists, engine)
         previous, self.loaded = self.loaded, versions_of(watchlists)
         self.reloads += 1
         self._record(previous)
@@ -120,6 +132,8 @@ class ListReloader:
                  ", ".join(f"{list_id}@{version}" for list_id, version, _ in self.loaded or ()))
         if self.loaded != wanted:  # a refresh landed while this one loaded: check again soon
             self._next_check = self.clock()
+        if retired is not None:
+            threading.Thread(target=_retire, args=(weakref.ref(retired),), name="engine-retire", daemon=True).start()
 
     def _record(self, previous: Versions | None) -> None:
         """The reload in the audit log; a store that cannot be reached does not undo it."""
@@ -130,3 +144,17 @@ class ListReloader:
             self.audit.append(event)
         except Exception as exc:  # noqa: BLE001 - the lists are in force whatever the store does
             log.error("the list reload could not be audited: %s", type(exc).__name__)
+
+
+def _retire(engine: weakref.ref) -> None:
+    """Once the replaced engine is out of use, collect its frozen objects; freeze the rest again."""
+    deadline = time.monotonic() + RETIRE_SECONDS
+    while engine() is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if engine() is not None:
+        log.info("the replaced engine is still referenced after %.0f s (preloaded before a fork?): left as is",
+                 RETIRE_SECONDS)
+        return
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()

@@ -10,7 +10,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,6 +27,9 @@ from compliance.models import Query
 from compliance.monitoring import Monitor
 from compliance.reloading import ListReloader
 from compliance.service import Account, Screener
+
+if TYPE_CHECKING:
+    from compliance.matching.engine import Engine
 
 # Distinct queries whose screening a worker keeps (a clear result is a few hundred bytes).
 CACHE_SIZE = 20_000
@@ -118,10 +121,13 @@ class Worker:
                 continue
             time.sleep(idle_seconds)  # nothing to lease: others hold the rest, or no job is queued
 
-    def use(self, screener: Screener) -> None:
-        """Screen the next chunks with this screener (reloaded lists); the cached results go."""
+    def use(self, screener: Screener) -> Engine:
+        """Screen the next chunks with this screener (reloaded lists); the cached results go.
+        The engine replaced."""
+        retired = self.screener.engine
         self.screener = screener
         self.cache = ScreeningCache(screener, self.cache.size)
+        return retired
 
     def sweep(self) -> None:
         """Delete the input copies of jobs that have ended (e.g. failed while no worker held them)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,7 @@ def screen(app, headers, name: str) -> dict:
 
 def test_a_refresh_is_in_force_at_the_next_check_and_each_screening_names_its_version(service, tmp_path):
     app, services, headers = service
+    old_index = weakref.ref(services.engine.index)
     before = screen(app, headers, "Germain Katanga")
     bundled = before["lists"][0]["version"]
     assert before["verdict"] == "match" and before["matches"][0]["entity_id"] == KATANGA
@@ -70,6 +72,10 @@ def test_a_refresh_is_in_force_at_the_next_check_and_each_screening_names_its_ve
     [reload] = services.audit.query(AuditFilter(action="lists.reload")).records
     assert reload.detail == {"lists": {"un_sc": excerpt}, "previous": {"un_sc": bundled}}
     assert reload.actor.name.startswith("service:") and services.audit.verify().ok
+    deadline = time.monotonic() + 30  # the replaced engine's index, frozen out of the GC, is collected
+    while old_index() is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert old_index() is None
 
 
 def test_nothing_is_reloaded_while_the_versions_in_force_are_the_ones_in_use(service):
