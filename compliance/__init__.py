@@ -50,8 +50,8 @@ class Services:
     reloader: ListReloader | None = None  # puts refreshed lists in force without a restart
 
     def install(self, watchlists: Watchlists, engine: Engine) -> Engine | None:
-        """Screen against these lists from now on (a reload: one reference swap per service); the
-        engine replaced."""
+        """Screen against these lists from now on (at start, and at each reload: one reference
+        swap per service); the engine replaced."""
         from compliance.memory import ReviewMemory
         from compliance.service import Screener
 
@@ -93,8 +93,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def _services(settings: Settings, preloaded: Watchlists | None, engine: Engine | None) -> Services:
     from compliance.audit import AuditLog
     from compliance.keys import KeyStore
-    from compliance.memory import ReviewMemory
-    from compliance.service import Screener
     from compliance.store import Store
 
     store = Store.connect(settings.store_url)
@@ -108,9 +106,7 @@ def _services(settings: Settings, preloaded: Watchlists | None, engine: Engine |
             services.load_error = f"lists could not be loaded: {exc}"
             return services
         log.info("loaded %d lists, %d entities", len(services.watchlists.lists), services.watchlists.entity_count)
-    services.engine = engine or _build_engine(services.watchlists)
-    services.screener = Screener(services.engine, services.watchlists, audit, settings,
-                                 memory=ReviewMemory(store))
+    services.install(services.watchlists, engine or _build_engine(services.watchlists))
     return services
 
 

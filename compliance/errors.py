@@ -38,6 +38,14 @@ class NotFoundError(ComplianceError):
     type = TYPE_BASE + "not-found"
 
 
+class ConflictError(ComplianceError):
+    """The request conflicts with the state of what it names (an ended job, the last admin key)."""
+
+    status = 409
+    title = "Conflict"
+    type = TYPE_BASE + "conflict"
+
+
 class InvalidInputError(ComplianceError):
     """Input that is well-formed but refers to something the service does not have.
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from compliance.audit import Actor, AuditEvent, AuditLog
-from compliance.errors import TYPE_BASE, ComplianceError
+from compliance.errors import TYPE_BASE, ConflictError, NotFoundError
 from compliance.store import Store
 
 KEY_PREFIX = "cs"
@@ -54,15 +54,13 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType({
 })
 
 
-class KeyNotFoundError(LookupError):
-    """No key has this id."""
+class KeyNotFoundError(NotFoundError):
+    """No key has this id (404 over HTTP)."""
 
 
-class LastAdminKeyError(ComplianceError):
+class LastAdminKeyError(ConflictError):
     """Revoking this key would leave no active admin key."""
 
-    status = 409
-    title = "Conflict"
     type = TYPE_BASE + "last-admin-key"
 
 

@@ -17,8 +17,7 @@ from compliance.api.auth import requires
 from compliance.api.context import caller, services
 from compliance.api.schemas import text
 from compliance.api.spec import Blueprint
-from compliance.errors import NotFoundError
-from compliance.keys import MAX_NAME, ApiKey, KeyNotFoundError, Permission, Role
+from compliance.keys import MAX_NAME, Permission, Role
 
 JSON_ERRORS = {str(code): http.HTTPStatus(code).name for code in (400, 413, 415)}
 bp = Blueprint("keys", __name__, url_prefix="/v1",
@@ -74,7 +73,7 @@ def keys() -> dict[str, Any]:
 @bp.response(200, KeySchema)
 @bp.alt_response(404, response="NOT_FOUND")
 def key(key_id: str) -> dict[str, Any]:
-    return _found(lambda: services().keys.get(key_id)).to_dict()
+    return services().keys.get(key_id).to_dict()
 
 
 @bp.delete("/keys/<key_id>")
@@ -85,12 +84,4 @@ def key(key_id: str) -> dict[str, Any]:
 def revoke(key_id: str) -> dict[str, Any]:
     """Revoke a key: it stops working on the next request. Revoking a revoked key changes nothing."""
     who = caller()
-    return _found(lambda: services().keys.revoke(key_id, who.actor, who.request_id, who.client,
-                                                 keep_an_admin=True)).to_dict()
-
-
-def _found(read: Any) -> ApiKey:
-    try:
-        return read()
-    except KeyNotFoundError as exc:
-        raise NotFoundError(str(exc.args[0])) from exc
+    return services().keys.revoke(key_id, who.actor, who.request_id, who.client, keep_an_admin=True).to_dict()

@@ -18,7 +18,7 @@ from compliance.audit import Actor, AuditEvent, AuditLog
 from compliance.batch.columns import ColumnMap
 from compliance.batch.inputs import Format
 from compliance.batch.intake import Chunk, Intake
-from compliance.errors import ComplianceError, NotFoundError, TYPE_BASE
+from compliance.errors import TYPE_BASE, ConflictError, NotFoundError
 from compliance.service import Caller
 from compliance.store import Store
 
@@ -42,11 +42,9 @@ class JobState(StrEnum):
 ACTIVE = (JobState.QUEUED.value, JobState.RUNNING.value)
 
 
-class JobStateError(ComplianceError):
+class JobStateError(ConflictError):
     """The job has ended and cannot be changed (e.g. cancelling a finished job)."""
 
-    status = 409
-    title = "Conflict"
     type = TYPE_BASE + "batch-ended"
 
 
