@@ -51,6 +51,17 @@ ORG_STOPWORDS = frozenset("""
     s sa sal sarl the trading zao
 """.split())
 
+# Abbreviations the lists write for whole words ("SHANGHAI DONGFENG SHPG CO LTD" on the SDN
+# list is "SHANGHAI DONGFENG SHIPPING CO LTD" on the UN, EU and UK lists): one name, not a
+# near miss. Kept apart from the engine's own table (compliance.matching.normalize), so the
+# labels do not follow the engine under test.
+ABBREVIATIONS = {
+    "shpg": "shipping", "trdg": "trading", "intl": "international", "natl": "national",
+    "mgmt": "management", "assn": "association", "assoc": "association", "dept": "department",
+    "devt": "development", "inds": "industries", "mfg": "manufacturing", "hldg": "holding",
+    "hldgs": "holdings", "grp": "group", "univ": "university", "inst": "institute",
+}
+
 Record = dict[str, Any]
 
 
@@ -62,10 +73,12 @@ def load_lists() -> list[LoadedList]:
 
 @lru_cache(maxsize=None)
 def fold(text: str) -> str:
-    """Case-, diacritic- and punctuation-folded, token-sorted: the 'same name' key."""
+    """Case-, diacritic- and punctuation-folded, abbreviations written out, token-sorted: the
+    'same name' key."""
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(sorted(re.sub(r"[\W_]+", " ", plain.casefold()).split()))
+    words = re.sub(r"[\W_]+", " ", plain.casefold()).split()
+    return " ".join(sorted(ABBREVIATIONS.get(w, w) for w in words))
 
 
 def tokens(text: str | None) -> list[str]:

@@ -36,7 +36,9 @@ from compliance.models import Comparison, Match, Query, Verdict
 from compliance.policy import Policy, decide
 from watchlists.model import Entity, EntityType, Name
 
-ENGINE_VERSION = "1.0.0"
+# Recorded with every screening. 1.1.0: legal forms matched by family, Latin abbreviations
+# (Mohd, SHPG) expanded, assimilated articles (ar-Rahman, ud-Dawa) read as al.
+ENGINE_VERSION = "1.1.0"
 Similarity = Callable[[str, str], float]
 # Multipliers on the name score: a handle is weaker evidence than a display name (no
 # labelled handle data exists to calibrate this: set so a handle that is exactly a rare

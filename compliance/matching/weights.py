@@ -63,7 +63,8 @@ class TokenWeights:
             tokens_seen.update(set(tokens))
         keys: Counter[str] = Counter()
         for token, count in tokens_seen.items():
-            keys[name_key(token)] += count
+            if token not in LEGAL_TOKENS:  # fixed-weight, and so frequent ("ltd", "corp") that
+                keys[name_key(token)] += count  # names sharing their key would turn common
         return cls(tokens_seen, keys, total)
 
     def weight(self, token: str) -> float:

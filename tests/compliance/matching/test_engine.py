@@ -125,3 +125,26 @@ def test_screen_within_restricts_to_the_given_entities(engine):
     assert [m.entity.id for m in within] == others
     assert [m.score for m in within] == [m.score for m in everything[2:6]]
     assert engine.screen(query, within=set()) == []
+
+
+@pytest.mark.parametrize(
+    "query, listed",
+    [
+        ("EUROFOOTBALL LTD", "EUROFOOTBALL OOD"),  # one family (limited liability), two countries' forms
+        ("MOSOBLBANK OAO", "PAO MOSOBLBANK"),  # re-registered OAO -> PAO
+        ("KOREA SAMMA SHIPPING CO", "KOREA SAMMA SHPG CO"),  # OFAC's abbreviation
+        ("UDIN, Mohd Rafi", "UDIN, Mohamad Rafi"),
+        ("AR-RAHMAH WELFARE ORGANISATION", "AL RAHMAH WELFARE ORGANIZATION"),
+    ],
+)
+def test_written_variants_of_one_name_match(engine, query, listed):
+    schema = "Person" if "," in query else "Organization"
+    result = engine.compare(Query(names=(query,)), candidate_from_record({"name": listed, "schema": schema}))
+    assert result.verdict is Verdict.MATCH, result.explanation["summary"]
+
+
+def test_different_legal_families_do_not_match_by_name_alone(engine):
+    """An LLC and a JSC of one name are often two companies of one group: review, not match."""
+    result = engine.compare(Query(names=("EUROFOOTBALL LLC",)),
+                            candidate_from_record({"name": "EUROFOOTBALL JSC", "schema": "Organization"}))
+    assert result.verdict is Verdict.REVIEW

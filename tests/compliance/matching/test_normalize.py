@@ -12,6 +12,7 @@ from compliance.matching.normalize import handle_form, name_form
         ("General Qasem Soleimani", ("qasem", "soleimani"), ("general",)),
         ("KHAMENEI, Ali Husseini", ("khamenei", "ali", "husseini"), ()),
         ("Sheikh", ("sheikh",), ()),  # a title alone stays: removing it would leave no name
+        ("AL-HAJ, Yahya", ("al", "yahya"), ("haj",)),
     ],
 )
 def test_titles_are_removed_and_recorded(text, tokens, titles):
@@ -23,16 +24,56 @@ def test_titles_are_removed_and_recorded(text, tokens, titles):
 @pytest.mark.parametrize(
     "text, tokens, forms",
     [
-        ("Acme Trading Limited Liability Company", ("acme", "trading", "llc"), ("llc",)),
-        ("ROSNEFT OIL COMPANY", ("rosneft", "oil", "co"), ("co",)),
-        ("Obshchestvo s Ogranichennoy Otvetstvennostyu Vneshtorg", ("ooo", "vneshtorg"), ("ooo",)),
-        ("Siemens AG", ("siemens", "ag"), ("ag",)),
+        ("Acme Trading Limited Liability Company", ("acme", "trading", "ltd"), ("llc",)),
+        ("ROSNEFT OIL COMPANY", ("rosneft", "oil", "corp"), ("co",)),
+        ("Obshchestvo s Ogranichennoy Otvetstvennostyu Vneshtorg", ("ltd", "vneshtorg"), ("ooo",)),
+        ("EUROFOOTBALL OOD", ("eurofootball", "ltd"), ("ood",)),
+        ("MAIN STREET 1095 PTY LTD", ("main", "street", "1095", "ltd"), ("ltd",)),
+        ("Siemens AG", ("siemens", "jsc"), ("ag",)),
+        ("PAO MOSOBLBANK", ("jsc", "mosoblbank"), ("pjsc",)),
+        ("CAR ESCORT SERVICES S.A.L.", ("car", "escort", "services", "jsc"), ("sal",)),
         ("BANK MELLI IRAN", ("bank", "melli", "iran"), ()),
     ],
 )
-def test_legal_forms_are_canonical(text, tokens, forms):
+def test_legal_forms_match_by_family(text, tokens, forms):
+    """A form is matched by its family's token and recorded as written (canonical)."""
     form = name_form(text)
     assert form.tokens == tokens and form.legal_forms == forms
+    assert form.to_dict()["legal_forms"] == list(forms) if forms else "legal_forms" not in form.to_dict()
+
+
+@pytest.mark.parametrize(
+    "text, tokens, expanded",
+    [
+        ("UDIN, Mohd Rafi", ("udin", "mohammad", "rafi"), {"mohd": "mohammad"}),
+        ("KOREA SAMMA SHPG CO", ("korea", "samma", "shipping", "corp"), {"shpg": "shipping"}),
+        ("Mohammad MOHAMMADI", ("mohammad", "mohammadi"), None),
+    ],
+)
+def test_abbreviations_are_expanded_and_recorded(text, tokens, expanded):
+    form = name_form(text)
+    assert form.tokens == tokens
+    assert form.to_dict().get("abbreviations_expanded") == expanded
+
+
+def test_abbreviations_only_in_latin_names():
+    # موحد (Movahed) latinizes to "muhd", which in a Latin name abbreviates Muhammad
+    form = name_form("محمد مهدی پرنيا موحد")
+    assert form.tokens[-1] == "muhd" and not form.abbreviations
+
+
+@pytest.mark.parametrize(
+    "text, tokens",
+    [
+        ("AR-RAHMAH WELFARE ORGANISATION", ("al", "rahmah", "welfare", "organisation")),
+        ("Jamaat-ud-Dawa", ("jamaat", "al", "dawa")),
+        ("RAHMAN, Inayat ur", ("rahman", "inayat", "al")),
+        ("Ed Smith", ("ed", "smith")),  # not before its own consonant: a name
+        ("An Nam", ("an", "nam")),  # an/en/un are left alone (Vietnamese and Korean An)
+    ],
+)
+def test_assimilated_articles_are_al(text, tokens):
+    assert name_form(text).tokens == tokens
 
 
 def test_invisible_characters_and_homoglyphs():
