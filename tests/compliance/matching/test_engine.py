@@ -135,6 +135,9 @@ def test_screen_within_restricts_to_the_given_entities(engine):
         ("KOREA SAMMA SHIPPING CO", "KOREA SAMMA SHPG CO"),  # OFAC's abbreviation
         ("UDIN, Mohd Rafi", "UDIN, Mohamad Rafi"),
         ("AR-RAHMAH WELFARE ORGANISATION", "AL RAHMAH WELFARE ORGANIZATION"),
+        ("SAFIEDDINE, Abdullah", "SAFI-AL-DIN, Abdallah"),
+        ("HEKMETYAR, Gulbudin", "HEKMATYAR, Gulbuddin"),
+        ("ZLITNI, Abdul Hafiz", "ZLITNI, Abdulhafid"),  # Hafiz: a given name, not only a title
     ],
 )
 def test_written_variants_of_one_name_match(engine, query, listed):
