@@ -38,7 +38,8 @@ from watchlists.model import Entity, EntityType, Name
 
 # Recorded with every screening. 1.1.0: legal forms matched by family, Latin abbreviations
 # (Mohd, SHPG) expanded, assimilated articles (ar-Rahman, ud-Dawa) read as al, X al-Din names
-# written as one word split (Salahuddin), Hafiz kept as a name.
+# written as one word split (Salahuddin), Hafiz kept as a name, ezafe written one way, "and"
+# and "&" dropped.
 ENGINE_VERSION = "1.1.0"
 Similarity = Callable[[str, str], float]
 # Multipliers on the name score: a handle is weaker evidence than a display name (no

@@ -2,12 +2,14 @@
 
 Pipeline, the same for list names at index build and for queries at request time:
 1. `translit.latinize`: NFKC, invisible characters and diacritics dropped, homoglyphs
-   folded, every script transliterated to lower-case Latin words.
+   folded, every script transliterated to lower-case Latin words; the ezafe (-e-, -i-)
+   written one way, the conjunction "and" (also written "&") dropped.
 2. Digits inside mostly-letter words read as the letters OCR and keyboards confuse them
    with ("Nasro1lah" -> "nasrollah", "2aw" -> "zaw"); ordinals ("77th") stay numbers.
 3. In names written in Latin, abbreviations written out and recorded ("Mohd" -> "mohammad",
    "SHPG" -> "shipping").
-4. Assimilated Arabic articles read as "al" (ar-Rahman, Jamaat-ud-Dawa).
+4. Assimilated Arabic articles read as "al" (ar-Rahman, Jamaat-ud-Dawa); "X al-Din" names
+   written as one word split (Salahuddin -> "salah al din").
 5. Organization legal forms recorded in canonical form ("limited liability company" ->
    "llc", "obshchestvo s ogranichennoy otvetstvennostyu" -> "ooo") and matched by their
    family's token ("ltd" for both); they stay as tokens of low weight.
@@ -48,7 +50,7 @@ LEGAL_FORMS: dict[tuple[str, ...], str] = {
         "llc": ["llc", "l l c", "limited liability company", "limited liability co"],
         "ltd": ["ltd", "limited", "ltda", "limitada", "pty ltd", "proprietary limited",
                 "pte ltd", "private limited"],
-        "co": ["co", "company", "compania", "compagnie", "cie"],
+        "co": ["co", "company", "compania", "compagnie", "cie", "cia"],
         "corp": ["corp", "corporation"],
         "inc": ["inc", "incorporated"],
         "jsc": ["jsc", "joint stock company", "joint stock co", "aktsionernoe obshchestvo", "ao"],
@@ -169,12 +171,19 @@ class NameForm:
         return out
 
 
+# The Persian and Urdu ezafe is written -e- or -i- (JAISH-E-MOHAMMED, JAISH-I-MOHAMMED,
+# TEHRIK-E-TALIBAN).
+EZAFE = re.compile(r"(?<=[^\W\d_])-[eiEI]-(?=[^\W\d_])")
+# "and" is dropped like the "&" it is written as ("SWAID & SONS", "SWAID AND SONS").
+CONJUNCTION = "and"
+
+
 @lru_cache(maxsize=65536)
 def name_form(text: str) -> NameForm:
     """Normalize a display name or list name."""
-    latin = latinize(text)
+    latin = latinize(EZAFE.sub(" e ", text))
     script = script_of(text)
-    tokens, abbreviations = [_ocr_digits(t) for t in latin.split()], []
+    tokens, abbreviations = [_ocr_digits(t) for t in latin.split() if t != CONJUNCTION] or [CONJUNCTION], []
     if script is None:  # abbreviations are written in Latin; "muhd" from موحد is Movahed
         tokens, abbreviations = _expanded(tokens)
     tokens, forms = _canonical_legal_forms(_articles(tokens))

@@ -98,6 +98,15 @@ def test_din_compounds_are_split_as_the_lists_write_them(text, tokens):
     assert name_form(text).tokens == tokens
 
 
+@pytest.mark.parametrize(
+    "a, b",
+    [("JAISH-E-MOHAMMED", "JAISH-I-MOHAMMED"), ("H & H METALFORM", "H AND H METALFORM"),
+     ("SWAID & SONS", "SWAID AND SONS")],
+)
+def test_ezafe_and_conjunctions_are_written_one_way(a, b):
+    assert name_form(a).tokens == name_form(b).tokens
+
+
 def test_invisible_characters_and_homoglyphs():
     plain = name_form("Ali Khamenei").tokens
     assert name_form("Ali\u200b Kha\u00admenei").tokens == plain
