@@ -2,8 +2,8 @@
 
 Pipeline, the same for list names at index build and for queries at request time:
 1. `translit.latinize`: NFKC, invisible characters and diacritics dropped, homoglyphs
-   folded, every script transliterated to lower-case Latin words; the ezafe (-e-, -i-)
-   written one way, the conjunction "and" (also written "&") dropped.
+   folded, every script transliterated to lower-case Latin words (the ezafe, -e- or -i-,
+   written one way first); the conjunction "and" (also written "&") dropped.
 2. Digits inside mostly-letter words read as the letters OCR and keyboards confuse them
    with ("Nasro1lah" -> "nasrollah", "2aw" -> "zaw"); ordinals ("77th") stay numbers.
 3. In names written in Latin, abbreviations written out and recorded ("Mohd" -> "mohammad",
@@ -33,8 +33,8 @@ from watchlists.model import script_of
 TITLES = frozenset("""
 ayatollah ayatullah ayatolah ayatallah grand hojatoleslam hojjatoleslam hojatolislam
 sayyid sayed sayyed seyed seyyed seyyid syed sayid sheikh shaikh shaykh sheik shaik cheikh
-hajji haji hajj haj hadj alhaj alhajj alhaji elhadj hadji mullah mulla molla maulana mawlana maulvi mawlawi moulvi
-imam mufti qari
+hajji haji hajj haj hadj alhaj alhajj alhaji elhadj hadji
+mullah mulla molla maulana mawlana maulvi mawlawi moulvi imam mufti qari
 dr doctor prof professor eng engr engineer
 president vice general gen lieutenant lt colonel col major maj captain capt admiral adm
 brigadier brig commander cmdr marshal sergeant sgt
@@ -120,21 +120,21 @@ ABBREVIATIONS = {
 # Inayat-ur-Rahman, Zia-ul-Haq) are the article wherever they stand, also when a list
 # moved them ("RAHMAN, Inayat ur").
 SUN_ARTICLES = frozenset("ad ar as ash at az us ed er es esh et ez".split())
+URDU_ARTICLES = frozenset("ud ul ur ush ut uz".split())
 # "X al-Din" names written as one word (Salahuddin, Nasreddine, Gulbudin, Jalaloudine) are
 # split into X, "al", "din" as the lists also write them (Salah al-Din): whole-word edit
 # similarity cannot see "salahuddin" in "salah al din" (0.14 before the split). The joint is
 # a doubled d after a vowel (any stem), or a, e, u, ou, el or ul between a stem ending in a
 # consonant and "din" (so Claudine and Geraldine stay whole), or i after a consonant other
 # than h (Tajideen, but not the plurals Mujahidin, Muwahhidin); alone, "eddine" or "aldin" is
-# "al din". In
-# Arabic script the article is written whole inside the word: نورالدین -> "nuraldin".
+# "al din". In Arabic script the article is written whole inside the word: نورالدین ->
+# "nuraldin".
 DIN_SUFFIX = r"(?:din|dine|deen)"
 DIN_COMPOUNDS = (re.compile(rf"(?P<stem>[a-z]{{3,}})[aeiou]d{DIN_SUFFIX}"),
                  re.compile(rf"(?P<stem>[a-z]{{2,}}[b-df-hj-np-tv-z])(?:ou|el|ul|[aeu]){DIN_SUFFIX}"),
                  re.compile(rf"(?P<stem>[a-z]{{2,}}[b-df-gj-np-tv-z])i{DIN_SUFFIX}"),
                  re.compile(rf"(?P<stem>)(?:[aeiou]{{1,2}}d|al|el|ul){DIN_SUFFIX}"))
 DIN_COMPOUND_ARABIC = re.compile(rf"(?P<stem>[a-z]{{2,}})al{DIN_SUFFIX}")
-URDU_ARTICLES = frozenset("ud ul ur ush ut uz".split())
 
 _OCR_DIGITS = str.maketrans("0123456789", "olzeasgtbg")
 _ORDINAL = re.compile(r"\d+(st|nd|rd|th)")
