@@ -1,11 +1,13 @@
 # Mirrors `make run`: the pinned requirements, the bundled lists, an admin key bootstrapped on the
-# first start, then gunicorn with gunicorn.conf.py (app preloaded, a worker per core).
+# first start, then gunicorn with gunicorn.conf.py (app preloaded, a worker per core) and the
+# batch workers inside the service.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    COMPLIANCE_INSTANCE_DIR=/var/lib/compliance
+    COMPLIANCE_INSTANCE_DIR=/var/lib/compliance \
+    COMPLIANCE_BATCH_WORKERS=auto
 
 WORKDIR /app
 COPY requirements.txt ./

@@ -23,9 +23,12 @@ $(TEST_STAMP): requirements.txt requirements-test.txt $(STAMP)
 
 venv: $(STAMP)
 
+# Batch jobs are worked on inside the service, one worker per core, unless the environment
+# says otherwise (COMPLIANCE_BATCH_WORKERS=0, and `python -m compliance worker` elsewhere).
 run: $(STAMP)
 	$(PY) -m compliance keys bootstrap
-	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) app:app
+	COMPLIANCE_BATCH_WORKERS=$${COMPLIANCE_BATCH_WORKERS:-auto} \
+	    $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) app:app
 
 test: $(TEST_STAMP)
 	$(PY) -m pytest
