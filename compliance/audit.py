@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,11 +15,11 @@ from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, func, 
 
 from compliance.audit_export import export_chunks
 from compliance.audit_records import (GENESIS_HASH, HASH_SCHEME, Actor, AuditEvent, AuditRecord, Prepared,
-                                      prepare, record_from_row, record_hash, retain_until, seal)
-from compliance.store import HEAD_ID, Store
+                                      index_terms, prepare, record_from_row, record_hash, retain_until, seal)
+from compliance.store import HEAD_ID, Store, insert_rows
 
 __all__ = ["Actor", "AuditEvent", "AuditRecord", "AuditFilter", "AuditPage", "ChainReport", "AuditLog",
-           "CursorError", "HASH_SCHEME"]
+           "CursorError", "HASH_SCHEME", "Prepared", "prepare"]
 
 MAX_PAGE = 1000
 # Rows read per round trip by verify() and export(): bounded memory however long the log.
@@ -85,8 +85,6 @@ class AuditLog:
         self._read_head = select(head.c.seq, head.c.hash).where(head.c.id == HEAD_ID)
         self._move_head = (update(head).where(head.c.id == HEAD_ID)
                            .values(seq=bindparam("head_seq"), hash=bindparam("head_hash")))
-        self._insert_records = self._t.audit_records.insert()
-        self._insert_terms = self._t.audit_terms.insert()
 
     def append(self, event: AuditEvent) -> AuditRecord:
         """Append one event in its own transaction."""
@@ -100,11 +98,14 @@ class AuditLog:
         with self.store.begin_write() as conn:
             return self._write(conn, prepared)
 
-    def append_in(self, conn: Connection, events: Sequence[AuditEvent]) -> list[AuditRecord]:
-        """Append within the caller's `Store.begin_write()` transaction (commits with it)."""
+    def append_in(self, conn: Connection, events: Sequence[AuditEvent | Prepared]) -> list[AuditRecord]:
+        """Append within the caller's `Store.begin_write()` transaction (commits with it).
+
+        Events `prepare`d before the transaction began leave less to do while it holds the lock.
+        """
         if not events:
             return []
-        return self._write(conn, [prepare(e) for e in events])
+        return self._write(conn, [e if isinstance(e, Prepared) else prepare(e) for e in events])
 
     def _write(self, conn: Connection, prepared: list[Prepared]) -> list[AuditRecord]:
         seq, prev = conn.execute(self._read_head).one()
@@ -117,10 +118,9 @@ class AuditLog:
             prev = record.hash
             records.append(record)
             rows.append(row)
-            terms += [{"seq": seq, "term": term} for term in _terms(record)]
-        conn.execute(self._insert_records, rows)
-        if terms:
-            conn.execute(self._insert_terms, terms)
+            terms += [{"seq": seq, "term": term} for term in item.terms]
+        insert_rows(conn, self._t.audit_records, rows)
+        insert_rows(conn, self._t.audit_terms, terms)
         conn.execute(self._move_head, {"head_seq": seq, "head_hash": prev})
         return records
 
@@ -244,19 +244,9 @@ def _check(row: Row, seq: int, prev: str, terms: set[str]) -> tuple[int, str | N
     record = record_from_row(row)
     if record_hash(record) != row.hash:
         return seq, row.id, "the record's content does not match its hash"
-    if terms != _terms(record):
+    if terms != index_terms(record.matches, record.list_versions):
         return seq, row.id, "the index terms (entities, list versions) differ from the record"
     return None
-
-
-def _terms(record: AuditRecord) -> set[str]:
-    """What audit_terms holds for a record: its matched entities and the list versions in force."""
-    terms = {f"entity:{m['entity_id']}" for m in record.matches
-             if isinstance(m, Mapping) and m.get("entity_id") is not None}
-    for list_id, version in record.list_versions.items():
-        if version is not None:
-            terms |= {f"version:{version}", f"list_version:{list_id}@{version}"}
-    return terms
 
 
 def _encode_cursor(seq: int) -> str:

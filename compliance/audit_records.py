@@ -3,16 +3,22 @@
 Scheme "audit-v1": hash = sha256(canonical_json(record.to_dict() without "hash")).hexdigest(),
 where to_dict() carries prev_hash and hash_scheme and canonical_json sorts keys, drops whitespace
 and escapes non-ASCII (json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=True)).
+
+Appending encodes that text in two steps, so that little is left for the write lock: `prepare`
+encodes everything but the five fields the chain decides (id, seq, ts, retain_until, prev_hash),
+as the text between them; `seal` puts those five in and hashes. verify() recomputes every hash
+from the stored record with `record_hash` alone.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 from sqlalchemy import Row
@@ -20,7 +26,7 @@ from sqlalchemy import Row
 from compliance.store import GENESIS_HASH
 
 __all__ = ["GENESIS_HASH", "HASH_SCHEME", "Actor", "AuditEvent", "AuditRecord", "Prepared", "canonical_json",
-           "prepare", "record_hash", "record_from_row", "seal"]
+           "index_terms", "prepare", "record_hash", "record_from_row", "seal"]
 
 # Bump when the hashed form changes; verify() refuses records of a scheme it does not know.
 HASH_SCHEME = "audit-v1"
@@ -98,7 +104,7 @@ class AuditRecord:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (API, JSONL export); without "hash" it is exactly what is hashed."""
         return {
-            "id": self.id, "seq": self.seq, "ts": self.ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "id": self.id, "seq": self.seq, "ts": _stamp(self.ts),
             "retain_until": self.retain_until.isoformat(), "action": self.action, "actor": self.actor.to_dict(),
             "input": self.input, "account_id": self.account_id, "verdict": self.verdict, "matches": self.matches,
             "list_versions": self.list_versions, "engine_version": self.engine_version,
@@ -119,20 +125,6 @@ def record_hash(record: AuditRecord) -> str:
     return hashlib.sha256(canonical_json(content).encode("ascii")).hexdigest()
 
 
-def _sealed_hash(record: AuditRecord, texts: Mapping[str, str | None]) -> str:
-    """record_hash(record), reusing the JSON fields' canonical text instead of encoding them again.
-
-    With those fields set to null, each `"<field>":null` occurs once, at the top level: inside a
-    string value the quotes would be escaped. verify() recomputes with record_hash() itself.
-    """
-    content = record.to_dict() | dict.fromkeys(JSON_FIELDS)
-    del content["hash"]
-    encoded = canonical_json(content)
-    for name in JSON_FIELDS:
-        encoded = encoded.replace(f'"{name}":null', f'"{name}":{texts[name] or "null"}', 1)
-    return hashlib.sha256(encoded.encode("ascii")).hexdigest()
-
-
 @dataclass(frozen=True)
 class Prepared:
     """An event checked and encoded, waiting for its place in the chain.
@@ -142,6 +134,9 @@ class Prepared:
 
     values: dict[str, Any]  # the AuditRecord fields but id, seq, ts, retain_until and the hashes
     texts: dict[str, str | None]  # the JSON fields' canonical text, as stored and hashed
+    hashed: tuple[str, ...]  # the hashed text around id, prev_hash, retain_until, seq and ts
+    row: dict[str, Any]  # its audit_records row but for the chain's fields
+    terms: frozenset[str]  # its audit_terms (index_terms)
 
 
 def prepare(event: AuditEvent) -> Prepared:
@@ -159,23 +154,52 @@ def prepare(event: AuditEvent) -> Prepared:
     action = _text("action", event.action)
     if not action:
         raise ValueError("an audit event needs an action")
+    actor = Actor(*(_text(f"actor.{k}", v) for k, v in event.actor.to_dict().items()))
     values.update({name: _text(name, getattr(event, name)) for name in TEXT_FIELDS}, action=action,
-                  actor=Actor(*(_text(f"actor.{k}", v) for k, v in event.actor.to_dict().items())),
-                  status=None if event.status is None else int(event.status))
-    return Prepared(values, texts)
+                  actor=actor, status=None if event.status is None else int(event.status))
+    row = {name: values[name] for name in ("action", *TEXT_FIELDS, "status")}
+    row.update(texts, hash_scheme=HASH_SCHEME, actor_key_id=actor.key_id, actor_name=actor.name,
+               actor_role=actor.role)
+    return Prepared(values, texts, _hashed_text(values, texts), row,
+                    index_terms(values["matches"], values["list_versions"]))
 
 
 def seal(prepared: Prepared, seq: int, ts: datetime, retain: date, prev_hash: str
          ) -> tuple[AuditRecord, dict[str, Any]]:
     """The record at `seq` after `prev_hash`, and its row for audit_records."""
-    record = AuditRecord(id=_time_ordered_id(ts), seq=seq, ts=ts, retain_until=retain, prev_hash=prev_hash,
+    record_id, text = _time_ordered_id(ts), prepared.hashed
+    digest = hashlib.sha256(f'{text[0]}"{record_id}"{text[1]}"{prev_hash}"{text[2]}"{retain.isoformat()}"{text[3]}'
+                            f'{seq}{text[4]}"{_stamp(ts)}"{text[5]}'.encode("ascii")).hexdigest()
+    record = AuditRecord(id=record_id, seq=seq, ts=ts, retain_until=retain, prev_hash=prev_hash, hash=digest,
                          **prepared.values)
-    record = replace(record, hash=_sealed_hash(record, prepared.texts))
-    row = {name: getattr(record, name) for name in ("id", "seq", "ts", "retain_until", "action", *TEXT_FIELDS,
-                                                    "status", "hash_scheme", "prev_hash", "hash")}
-    row.update(prepared.texts, actor_key_id=record.actor.key_id, actor_name=record.actor.name,
-               actor_role=record.actor.role)
-    return record, row
+    return record, {**prepared.row, "id": record_id, "seq": seq, "ts": ts, "retain_until": retain,
+                    "prev_hash": prev_hash, "hash": digest}
+
+
+def index_terms(matches: Sequence[Any], list_versions: Mapping[str, Any]) -> frozenset[str]:
+    """What audit_terms holds for a record: its matched entities and the list versions in force."""
+    terms = {f"entity:{m['entity_id']}" for m in matches if isinstance(m, Mapping) and m.get("entity_id") is not None}
+    for list_id, version in list_versions.items():
+        if version is not None:
+            terms |= {f"version:{version}", f"list_version:{list_id}@{version}"}
+    return frozenset(terms)
+
+
+def _hashed_text(values: Mapping[str, Any], texts: Mapping[str, str | None]) -> tuple[str, ...]:
+    """canonical_json of the record's to_dict() without "hash", cut where the chain's fields go:
+    its keys in sorted order, the JSON fields as their stored canonical text (which encodes again
+    to itself). Written out rather than looped over: this runs once per record."""
+    v, q, actor = values, _scalar, values["actor"]
+    return (f'{{"account_id":{q(v["account_id"])},"action":{q(v["action"])},"actor":{{"key_id":{q(actor.key_id)},'
+            f'"name":{q(actor.name)},"role":{q(actor.role)}}},"batch_id":{q(v["batch_id"])},"client":{q(v["client"])},'
+            f'"detail":{texts["detail"] or "null"},"engine_version":{q(v["engine_version"])},'
+            f'"hash_scheme":{q(HASH_SCHEME)},"id":',
+            f',"input":{texts["input"] or "null"},"list_versions":{texts["list_versions"]},'
+            f'"matches":{texts["matches"]},"policy_version":{q(v["policy_version"])},"prev_hash":',
+            f',"request_id":{q(v["request_id"])},"retain_until":',
+            ',"seq":',
+            f',"status":{q(v["status"])},"ts":',
+            f',"verdict":{q(v["verdict"])}}}')
 
 
 def record_from_row(row: Row) -> AuditRecord:
@@ -201,10 +225,11 @@ def retain_until(ts: datetime, years: int) -> date:
 def _json_text(value: Any) -> str | None:
     if value is None:
         return None
-    if isinstance(value, Sequence) and not isinstance(value, (str, bytes, list)):
-        value = list(value)
-    if isinstance(value, Mapping) and not isinstance(value, dict):
-        value = dict(value)
+    if type(value) not in (dict, list):  # dict and list, by far the most common, need no ABC check
+        if isinstance(value, Sequence) and not isinstance(value, (str, bytes, list)):
+            value = list(value)
+        elif isinstance(value, Mapping) and not isinstance(value, dict):
+            value = dict(value)
     return _STORED.encode(value)
 
 
@@ -217,9 +242,24 @@ def _text(name: str, value: Any) -> str | None:
     return value
 
 
+def _scalar(value: str | int | None) -> str:
+    """canonical_json of a text field, the status or None (json's own string encoder, without its
+    dispatch: this runs a dozen times per record)."""
+    if value is None:
+        return "null"
+    return encode_basestring_ascii(value) if isinstance(value, str) else str(int(value))
+
+
+@lru_cache(maxsize=4)
+def _stamp(ts: datetime) -> str:
+    """AuditRecord.to_dict()'s "ts" (one append seals all its records with one ts)."""
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _time_ordered_id(ts: datetime) -> str:
     """A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then random bits; sorts by time to the ms."""
     ms = int(ts.timestamp() * 1000)
     rand = int.from_bytes(os.urandom(10), "big")
     value = (ms & (2**48 - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64 | 0b10 << 62 | rand & (2**62 - 1)
-    return str(uuid.UUID(int=value))
+    text = f"{value:032x}"  # what str(uuid.UUID(int=value)) gives, without building the UUID
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"

@@ -7,16 +7,18 @@ screening's. Otherwise it lapses, and the match counts (and alerts) again.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from compliance.store import Store
 
 FINAL = ("true_match", "false_positive")
+# Account ids per query of `clearances_of`: well below SQLite's limit on bound parameters (32,766).
+IDS_PER_QUERY = 1000
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ class Clearance:
 
 
 class ReviewMemory:
-    """Reads the decisions table; one indexed query per screened account with an account id."""
+    """Reads the decisions table: one indexed query per screened account with an account id and
+    matches, or one for many accounts (`clearances_of`: a batch chunk's)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -43,24 +46,38 @@ class ReviewMemory:
 
     def clearances(self, account_id: str) -> dict[str, Clearance]:
         """entity id -> the false_positive in force, where the latest final decision is one."""
-        t = self._t
-        stmt = (select(t.c.id, t.c.entity_id, t.c.decision, t.c.entity_fingerprint, t.c.account_fingerprint,
-                       t.c.actor_key_id, t.c.actor_name, t.c.actor_role, t.c.decided_at)
-                .where(t.c.account_id == account_id, t.c.decision.in_(FINAL)).order_by(t.c.seq))
+        return self.clearances_of([account_id]).get(account_id, {})
+
+    def clearances_of(self, account_ids: Collection[str]) -> dict[str, dict[str, Clearance]]:
+        """`clearances` of each of these accounts (those with none left out), in one query."""
+        t, wanted = self._t, sorted(set(account_ids))
+        stmt = (select(t.c.id, t.c.account_id, t.c.entity_id, t.c.decision, t.c.entity_fingerprint,
+                       t.c.account_fingerprint, t.c.actor_key_id, t.c.actor_name, t.c.actor_role, t.c.decided_at)
+                .where(t.c.account_id.in_(bindparam("ids", expanding=True)), t.c.decision.in_(FINAL))
+                .order_by(t.c.seq))
+        latest = {}
         with self.store.engine.connect() as conn:
-            latest = {row.entity_id: row for row in conn.execute(stmt)}
-        return {entity_id: Clearance(row.id, row.entity_fingerprint, row.account_fingerprint,
-                                     {"key_id": row.actor_key_id, "name": row.actor_name, "role": row.actor_role},
-                                     row.decided_at)
-                for entity_id, row in latest.items() if row.decision == "false_positive"}
+            for start in range(0, len(wanted), IDS_PER_QUERY):
+                for row in conn.execute(stmt, {"ids": wanted[start:start + IDS_PER_QUERY]}):
+                    latest[row.account_id, row.entity_id] = row
+        found: dict[str, dict[str, Clearance]] = {}
+        for (account_id, entity_id), row in latest.items():
+            if row.decision == "false_positive":
+                found.setdefault(account_id, {})[entity_id] = Clearance(
+                    row.id, row.entity_fingerprint, row.account_fingerprint,
+                    {"key_id": row.actor_key_id, "name": row.actor_name, "role": row.actor_role}, row.decided_at)
+        return found
 
     def suppress(self, account_id: str | None, account_fingerprint: str, matches: Sequence[Mapping[str, Any]],
-                 fingerprint: Callable[[str], str | None]) -> tuple[list[Mapping[str, Any]], list[dict[str, Any]]]:
+                 fingerprint: Callable[[str], str | None], cleared: Mapping[str, Clearance] | None = None
+                 ) -> tuple[list[Mapping[str, Any]], list[dict[str, Any]]]:
         """(matches kept, matches suppressed with their `suppression`): `fingerprint(entity_id)` is
-        the loaded entity's. Nothing is suppressed for an account without an id."""
+        the loaded entity's; `cleared` the account's `clearances`, if already read. Nothing is
+        suppressed for an account without an id."""
         if account_id is None or not matches:
             return list(matches), []
-        cleared = self.clearances(account_id)
+        if cleared is None:
+            cleared = self.clearances(account_id)
         kept: list[Mapping[str, Any]] = []
         suppressed: list[dict[str, Any]] = []
         for match in matches:

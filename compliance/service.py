@@ -20,7 +20,7 @@ from compliance.fingerprints import entity_fingerprint, query_fingerprint
 from compliance.lists import Watchlists
 from compliance.matching.engine import ENGINE_VERSION, Engine
 from compliance.matching.records import RecordError, candidate_from_record, query_from_record
-from compliance.memory import ReviewMemory
+from compliance.memory import Clearance, ReviewMemory
 from compliance.models import Match, Query, Verdict
 from compliance.policy import overall
 from watchlists.lists import LISTS
@@ -112,7 +112,7 @@ class Screener:
 
         For batch jobs, which record each row's `batch_event` in the transaction that stores its
         result. Without the review memory (the result may serve several accounts with the same
-        query): `remember` applies it per account. Raises InvalidInputError for a list id not in use.
+        query): `remember_all` applies it per account. Raises InvalidInputError for a list id not in use.
         """
         lists = self._lists_for([account], lambda _: "#/lists")[0]
         return self._screen(account, lists), lists
@@ -122,15 +122,27 @@ class Screener:
         """The "screen.batch_item" audit event for a result of `screen_unrecorded`."""
         return self._event("screen.batch_item", account, result, lists, caller, batch_id, detail)
 
-    def remember(self, account: Account, result: dict[str, Any]) -> dict[str, Any]:
+    def remember(self, account: Account, result: dict[str, Any],
+                 cleared: Mapping[str, Clearance] | None = None) -> dict[str, Any]:
         """The result with the account's false positives in force moved from `matches` to
-        `suppressed` (they no longer drive the verdict); see `compliance.memory`."""
+        `suppressed` (they no longer drive the verdict); see `compliance.memory`. `cleared`: the
+        account's clearances, if already read (`remember_all`)."""
         if self.memory is None:
             return {**result, "suppressed": []}
         kept, suppressed = self.memory.suppress(account.account_id, query_fingerprint(account.query),
-                                                result["matches"], self.fingerprint)
+                                                result["matches"], self.fingerprint, cleared)
         verdict = overall(Verdict(m["verdict"]) for m in kept).value
         return {**result, "verdict": verdict, "matches": kept, "suppressed": suppressed}
+
+    def remember_all(self, screened: Sequence[tuple[Account, dict[str, Any]]]) -> list[dict[str, Any]]:
+        """`remember` for many results (a batch chunk's), their accounts' decisions read in one query."""
+        if self.memory is None:
+            return [self.remember(account, result) for account, result in screened]
+        ids = {account.account_id for account, result in screened
+               if account.account_id is not None and result["matches"]}
+        cleared = self.memory.clearances_of(ids) if ids else {}
+        return [self.remember(account, result, cleared.get(account.account_id or "", {}))
+                for account, result in screened]
 
     def screen_within(self, account: Account, entity_ids: Collection[str], limit: int) -> tuple[dict[str, Any],
                                                                                                   tuple[str, ...]]:

@@ -15,13 +15,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, select
 
 from compliance import spreadsheet
 from compliance.batch.inputs import Format
 from compliance.batch.jobs import Job
 from compliance.errors import InvalidInputError
-from compliance.store import Store
+from compliance.store import Store, insert_rows
 
 RESULT_COLUMNS = ("verdict", "top_entity_id", "top_list", "top_name", "top_programs", "top_score", "match_count",
                   "error")
@@ -44,7 +44,7 @@ class ResultRow:
     screening_id: str | None = None  # the row's audit record
 
 
-def result_row(line: int, given: Any, result: Mapping[str, Any], screening_id: str) -> ResultRow:
+def result_row(line: int, given: Any, result: Mapping[str, Any], screening_id: str | None) -> ResultRow:
     """The row for a screening result (a `Screener` result document)."""
     matches = result["matches"]
     top = {k: matches[0][k] for k in ("entity_id", "list", "name", "programs", "score")} if matches else None
@@ -58,10 +58,9 @@ class Results:
         self.store = store
         self._t = store.tables.batch_results
 
-    def write(self, conn: Connection, job_id: str, rows: Sequence[ResultRow]) -> None:
-        """Insert rows within the caller's transaction (a chunk's commit)."""
-        if rows:
-            conn.execute(insert(self._t), [_stored(job_id, r) for r in rows])
+    def write(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert rows (their `stored` forms) within the caller's transaction (a chunk's commit)."""
+        insert_rows(conn, self._t, rows)
 
     def page(self, job: Job, limit: int = 100, cursor: str | None = None, verdict: str | None = None,
              failed: bool | None = None) -> dict[str, Any]:
@@ -96,7 +95,8 @@ class Results:
                 yield _drain(buffer)
 
 
-def _stored(job_id: str, r: ResultRow) -> dict[str, Any]:
+def stored(job_id: str, r: ResultRow) -> dict[str, Any]:
+    """A job's result row as batch_results holds it."""
     top = r.top or {}
     return {"job_id": job_id, "line": r.line, "account_id": r.account_id,
             "input": json.dumps(r.input, ensure_ascii=False, separators=(",", ":")), "verdict": r.verdict,

@@ -2,6 +2,10 @@
 "screen.batch_item" audit record per screened row, the enrollment of the screened accounts of a
 monitor=true job, and the chunk's completion (`ChunkQueue.complete`): killed at any point, it
 leaves all of a chunk or none of it. Screening is `Screener.screen_unrecorded`.
+
+The commit holds the store's write lock, which every worker needs in turn: whatever does not
+depend on the audit chain's head (the records' JSON, most of their hashed text, the result rows)
+is built before it (`_Commit`), and the transaction only seals, inserts and counts.
 """
 from __future__ import annotations
 
@@ -9,19 +13,19 @@ import logging
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from compliance.audit import AuditEvent, AuditLog
+from compliance.audit import AuditLog, Prepared, prepare
 from compliance.batch.accounts import account_id_of, csv_account, json_account
 from compliance.batch.inputs import Format, Record, RowError, json_object
 from compliance.batch.intake import BatchFiles
 from compliance.batch.jobs import Job, Jobs
 from compliance.batch.queue import ChunkQueue, Lease, LeaseLostError, Tally
-from compliance.batch.results import ResultRow, Results, result_row
+from compliance.batch.results import ResultRow, Results, result_row, stored
 from compliance.errors import InvalidInputError, NotFoundError
 from compliance.models import Query
 from compliance.monitoring import Monitor
@@ -43,7 +47,8 @@ class ScreeningCache:
     """The last CACHE_SIZE screenings by query; each hit is the same result with the row's account id.
 
     A query is everything screened (names, handle, type, date, countries, identifiers, lists);
-    the engine is deterministic, so a row gets exactly the result it would get alone.
+    the engine is deterministic, so a row gets exactly the result it would get alone. The review
+    memory is per account: the worker applies it to the results, never through the cache.
     """
 
     def __init__(self, screener: Screener, size: int = CACHE_SIZE) -> None:
@@ -62,8 +67,7 @@ class ScreeningCache:
             self.hits += 1
             self._found.move_to_end(account.query)
         result, lists = found
-        # the review memory is per account: applied after the cache, never shared through it
-        return self.screener.remember(account, {**result, "account_id": account.account_id}), lists
+        return {**result, "account_id": account.account_id}, lists
 
 
 @dataclass
@@ -104,8 +108,13 @@ class Worker:
         """Process chunks until `stopping()` (checked between chunks), or `job_id` has ended.
 
         A database that cannot be reached is waited for (the lease of the chunk in hand expires
-        and the chunk is done again later), not a reason to stop.
+        and the chunk is done again later), not a reason to stop. On SQLite, the log is
+        checkpointed by a thread meanwhile, not in the chunks' commits (see `compliance.store`).
         """
+        with self.queue.store.checkpoints_in_background():
+            self._run(stopping, job_id, idle_seconds)
+
+    def _run(self, stopping: Callable[[], bool], job_id: str | None, idle_seconds: float) -> None:
         while not stopping():
             try:
                 if self.reloader is not None:
@@ -166,9 +175,7 @@ class Worker:
         self.stats.read += time.perf_counter() - started
         outcomes = self._screen_chunk(job, lease, found)
         started = time.perf_counter()
-        events = [self.screener.batch_event(o.account, o.result, o.lists, job.caller, job.id, {"row": o.line})
-                  for o in outcomes if o.account is not None and o.result is not None]
-        state = self.queue.complete(lease, lambda conn: self._write(conn, job, outcomes, events))
+        state = self.queue.complete(lease, self._commit(job, outcomes).write)
         self.stats.commit += time.perf_counter() - started
         self.stats.chunks += 1
         self.stats.rows += len(outcomes)
@@ -184,6 +191,10 @@ class Worker:
             if time.perf_counter() - renewed > self._renew_every:
                 self.queue.renew(lease)  # a slow chunk keeps its lease; LeaseLostError if it was taken
                 renewed = time.perf_counter()
+        screened = [(o, o.account, o.result) for o in outcomes if o.account is not None and o.result is not None]
+        # the review memory: the chunk's decisions in one query, rather than one per row with matches
+        for (o, *_), result in zip(screened, self.screener.remember_all([(a, r) for _, a, r in screened]), strict=True):
+            o.result = result
         self.stats.screen += time.perf_counter() - started
         return outcomes
 
@@ -212,21 +223,44 @@ class Worker:
             outcome.error = f"line {record.line}: internal error while screening this row"
         return outcome
 
-    def _write(self, conn: Connection, job: Job, outcomes: list[_Outcome], events: list[AuditEvent]) -> Tally:
+    def _commit(self, job: Job, outcomes: list[_Outcome]) -> _Commit:
+        """The chunk's commit, built before it takes the write lock."""
+        commit = _Commit(self, job)
+        for o in outcomes:
+            if o.result is None or o.account is None:
+                account_id = o.account.account_id if o.account is not None else o.account_id
+                commit.rows.append(stored(job.id, ResultRow(o.line, o.given, account_id, error=o.error)))
+                continue
+            commit.records.append(prepare(self.screener.batch_event(o.account, o.result, o.lists, job.caller,
+                                                                    job.id, {"row": o.line})))
+            commit.screened.append(len(commit.rows))
+            commit.rows.append(stored(job.id, result_row(o.line, o.given, o.result, None)))
+            commit.verdicts[o.result["verdict"]] += 1
+            if job.monitor:
+                commit.enroll.append(o.account)
+        return commit
+
+
+@dataclass
+class _Commit:
+    """A chunk's writes: its screened rows' audit records, prepared; its result rows, stored forms
+    (each screened row's `screening_id` set once its record is sealed); the accounts to enroll."""
+
+    worker: Worker
+    job: Job
+    records: list[Prepared] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    screened: list[int] = field(default_factory=list)  # the rows with a record, in the records' order
+    verdicts: Counter[str] = field(default_factory=Counter)
+    enroll: list[Account] = field(default_factory=list)
+
+    def write(self, conn: Connection) -> Tally:
         """Within the chunk's commit: the audit records (one per screened row, in order), the
         result rows that name them, and for a monitor=true job the screened accounts' enrollment."""
-        ids = iter([record.id for record in self.audit.append_in(conn, events)] if events else [])
-        rows, verdicts = [], Counter[str]()
-        for o in outcomes:
-            if o.result is None:
-                account_id = o.account.account_id if o.account is not None else o.account_id
-                rows.append(ResultRow(o.line, o.given, account_id, error=o.error))
-            else:
-                rows.append(result_row(o.line, o.given, o.result, next(ids)))
-                verdicts[o.result["verdict"]] += 1
-        self.results.write(conn, job.id, rows)
-        if job.monitor:
-            self.monitor.enroll_in(conn, [o.account for o in outcomes if o.result is not None and o.account],
-                                   job.caller, batch_id=job.id)
-        screened = sum(verdicts.values())
-        return Tally(len(outcomes), len(outcomes) - screened, dict(verdicts))
+        worker = self.worker
+        for index, record in zip(self.screened, worker.audit.append_in(conn, self.records), strict=True):
+            self.rows[index]["screening_id"] = record.id
+        worker.results.write(conn, self.rows)
+        if self.job.monitor:
+            worker.monitor.enroll_in(conn, self.enroll, self.job.caller, batch_id=self.job.id)
+        return Tally(len(self.rows), len(self.rows) - len(self.records), dict(self.verdicts))

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import multiprocessing
+import uuid
 from dataclasses import fields
 from datetime import UTC, date, datetime
 
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from compliance.audit import (HASH_SCHEME, Actor, AuditEvent, AuditFilter, AuditLog, AuditRecord, CursorError)
-from compliance.audit_records import retain_until
+from compliance.audit_records import prepare, record_hash, retain_until, seal
 from compliance.store import Store
 
 SCREENER = Actor(key_id="k1", name="alice", role="screener")
@@ -81,6 +82,33 @@ def test_hash_holds_for_awkward_strings(audit_log, tricky):
                                     matches=[match(tricky or "x:1")], list_versions={tricky: tricky}))
     assert record.hash == expected_hash(record.to_dict()) and audit_log.verify().ok
     assert audit_log.get(record.id) == record
+
+
+@pytest.mark.parametrize("given", [
+    {},
+    {"actor": Actor(), "status": 0, "detail": "x"},
+    {"account_id": "a\u00e9", "verdict": "review", "input": ["x", {"y": None}], "matches": [match("un_sc:1", 0.5)],
+     "list_versions": {"un_sc": "v1", "eu_fsf": None}, "engine_version": "e", "policy_version": "p",
+     "request_id": "r", "client": "c", "batch_id": "b", "status": 201, "detail": {"row": 2, "z": [1.25, True]}},
+])
+def test_sealing_a_prepared_event_hashes_as_the_documented_scheme(given):
+    """seal() hashes text put together from prepare()'s pieces: exactly record_hash() of the record."""
+    ts = datetime(2026, 11, 21, 13, 40, 1, 5, tzinfo=UTC)
+    record, row = seal(prepare(event(**given)), 12, ts, retain_until(ts, 10), "ab" * 32)
+    assert record.hash == row["hash"] == record_hash(record) == expected_hash(record.to_dict())
+    assert (row["seq"], row["ts"], row["prev_hash"], row["id"]) == (12, ts, "ab" * 32, record.id)
+    made = uuid.UUID(record.id)  # a UUIDv7 (RFC 9562) carrying ts to the millisecond
+    assert str(made) == record.id and (made.version, made.variant) == (7, uuid.RFC_4122)
+    assert made.int >> 80 == int(ts.timestamp() * 1000)
+
+
+def test_events_prepared_before_the_transaction_append_the_same(audit_log):
+    first = audit_log.append(event(account_id="a", matches=[match("ofac_sdn:1")], list_versions={"ofac_sdn": "v"}))
+    with audit_log.store.begin_write() as conn:
+        second, third = audit_log.append_in(conn, [prepare(event(account_id="b")), event(account_id="c")])
+    assert (second.seq, second.prev_hash, third.prev_hash) == (2, first.hash, second.hash)
+    assert audit_log.get(second.id) == second and audit_log.verify().ok
+    assert [r.account_id for r in audit_log.query(AuditFilter(list_version="v")).records] == ["a"]
 
 
 def test_append_many_writes_all_or_nothing(audit_log):

@@ -4,13 +4,14 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 import threading
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
 from compliance.audit import Actor, AuditEvent, AuditLog
-from compliance.store import Store
+from compliance.store import BACKSTOP_CHECKPOINT_PAGES, Store, insert_rows
 
 TABLES = {"audit_records", "audit_terms", "audit_head", "api_keys"}
 
@@ -120,6 +121,75 @@ def test_timestamps_are_stored_and_read_as_utc(store, given, stored):
     with store.engine.connect() as conn:
         got = conn.execute(select(keys.c.created_at)).scalar_one()
     assert got == stored and got.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_insert_rows_stores_what_a_core_insert_stores(store, rows):
+    """Timestamps (naive, other zones), dates and floats converted as SQLAlchemy would, on both backends."""
+    keys, results, jobs = store.tables.api_keys, store.tables.batch_results, store.tables.batch_jobs
+    zones = [UTC, timezone(timedelta(hours=2)), None]
+    made = [{"id": f"k{n}", "name": "n", "role": "admin", "secret_hash": "0" * 64,
+             "created_at": datetime(2026, 1, 2, 3, 4, 5, n, tzinfo=zones[n % 3]), "revoked_at": None}
+            for n in range(rows)]
+    job = {"id": "j", "state": "done", "format": "csv", "input_columns": "[]", "mapping": "{}", "input_path": "x",
+           "input_bytes": 0, "created_at": datetime(2026, 1, 2, tzinfo=UTC)}
+    found = [{"job_id": "j", "line": n + 2, "account_id": None if n else "a", "input": '["é"]', "verdict": "clear",
+              "top_entity_id": None, "top_list": None, "top_name": None, "top_programs": None,
+              "top_score": 0.5 + n, "match_count": 0, "error": None, "screening_id": None} for n in range(rows)]
+    with store.begin_write() as conn:
+        insert_rows(conn, keys, made)
+        conn.execute(jobs.insert().values(job))
+        insert_rows(conn, results, found)
+        insert_rows(conn, results, [])
+    with store.engine.connect() as conn:
+        assert [dict(r._mapping) for r in conn.execute(select(keys).order_by(keys.c.id))] == [
+            {**k, "created_at": k["created_at"].astimezone(UTC) if k["created_at"].tzinfo else
+             k["created_at"].replace(tzinfo=UTC)} for k in made]
+        assert [dict(r._mapping) for r in conn.execute(select(results).order_by(results.c.line))] == found
+
+
+def test_insert_rows_refuses_rows_without_the_columns_that_have_python_defaults(store):
+    with pytest.raises(ValueError, match="rows_total"), store.begin_write() as conn:
+        insert_rows(conn, store.tables.batch_jobs, [{"id": "j"}])
+
+
+def test_checkpoints_in_background_leave_the_log_to_a_thread(tmp_path, monkeypatch):
+    """Inside the block, a commit does not checkpoint below the backstop; the thread does, soon after."""
+    monkeypatch.setattr("compliance.store.CHECKPOINT_SECONDS", 0.01)
+    path = tmp_path / "db.sqlite3"
+    store = Store.connect(f"sqlite:///{path}")
+    log = AuditLog(store)
+
+    def pragma() -> int:
+        with store.engine.connect() as conn:
+            return conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+
+    def grow() -> int:  # a few hundred pages of log, below SQLite's 1,000: never checkpointed inline
+        before = path.stat().st_size
+        log.append_many([AuditEvent("screen", Actor(name="x"), detail={"pad": "x" * 4000}) for _ in range(200)])
+        return before
+
+    assert pragma() == 1000
+    before = grow()
+    time.sleep(0.2)
+    assert path.stat().st_size == before  # still only in the log
+    with store.checkpoints_in_background(), store.checkpoints_in_background():  # one thread for both
+        assert pragma() == BACKSTOP_CHECKPOINT_PAGES
+        assert [t.name for t in threading.enumerate()].count("sqlite-checkpoint") == 1
+        before = grow()
+        deadline = time.monotonic() + 10
+        while path.stat().st_size == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert path.stat().st_size > before  # copied into the database file by the thread
+    assert pragma() == 1000 and "sqlite-checkpoint" not in [t.name for t in threading.enumerate()]
+    assert log.verify().ok
+    store.close()
+
+
+def test_checkpoints_in_background_end_with_their_block(store):
+    with store.checkpoints_in_background():
+        AuditLog(store).append(AuditEvent("screen", Actor(name="x")))
+    assert "sqlite-checkpoint" not in [t.name for t in threading.enumerate()]
 
 
 def _forked_worker(store: Store, worker: int) -> None:

@@ -53,6 +53,19 @@ def test_a_job_runs_from_queued_to_done_with_one_result_and_one_audit_record_per
     assert status["rate"] > 0 and status["eta_seconds"] == 0.0 and status["finished_at"]
 
 
+def test_a_chunk_commit_only_seals_and_inserts_under_the_write_lock(batches, monkeypatch):
+    """The rows' audit records are encoded before the chunk's transaction takes the write lock."""
+    import compliance.audit
+
+    job = submit(batches, ACCOUNTS)
+    encoded_under_lock = []
+    prepare = compliance.audit.prepare
+    monkeypatch.setattr(compliance.audit, "prepare", lambda event: encoded_under_lock.append(event) or prepare(event))
+    batches.run_job(job["id"], 1)
+    assert not encoded_under_lock
+    assert len(batch_items(batches, job["id"])) == 7 and batches.audit.verify().ok
+
+
 def test_identical_rows_are_screened_once_with_exactly_the_result_of_screening_alone(batches):
     job = submit(batches, ACCOUNTS)
     worker = batches.worker()

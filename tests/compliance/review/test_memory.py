@@ -88,3 +88,20 @@ def test_batches_of_the_api_apply_the_memory(screener, desk, analyst):
     done = screener.screen_batch([account("Ali Khamenei"), account("Ali Khamenei", "acct-2")], SCREENER)
     assert [r["verdict"] for r in done["results"]] == ["clear", "match"]
     assert done["verdicts"] == {"match": 1, "review": 0, "clear": 1}
+
+
+def test_remember_all_reads_a_chunks_decisions_in_one_query_with_the_same_outcome(screener, desk, analyst,
+                                                                                   monkeypatch):
+    """Batch workers apply the memory to a chunk at once: what `remember` does row by row."""
+    clear_as_false_positive(screener, desk, analyst, account("Ali Khamenei"))
+    holders = [account("Ali Khamenei"), account("Ali Khamenei", "acct-2"), account("Ali Khamenei", None),
+               account("Wilhelmina Quartermaine", "acct-3")]
+    screened = [(holder, screener.screen_unrecorded(holder)[0]) for holder in holders]
+    one_by_one = [screener.remember(holder, result) for holder, result in screened]
+    queries = []
+    read = screener.memory.clearances_of
+    monkeypatch.setattr(screener.memory, "clearances_of", lambda ids: queries.append(set(ids)) or read(ids))
+    monkeypatch.setattr("compliance.memory.IDS_PER_QUERY", 1)  # the ids are read in several statements
+    assert screener.remember_all(screened) == one_by_one
+    assert [r["verdict"] for r in one_by_one] == ["clear", "match", "match", one_by_one[3]["verdict"]]
+    assert queries == [{"acct-1", "acct-2"}]  # accounts with an id and matches; in one call
