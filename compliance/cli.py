@@ -529,6 +529,7 @@ def _batch_service(settings: Settings) -> BatchService:
     """The batch service over the store and the lists in use (the engine built here)."""
     from compliance.batch.service import BatchService
     from compliance.matching.engine import Engine
+    from compliance.memory import ReviewMemory
     from compliance.service import Screener
 
     audit, _ = _store(settings)
@@ -537,7 +538,8 @@ def _batch_service(settings: Settings) -> BatchService:
     except (CatalogError, ListParseError) as exc:
         raise click.ClickException(str(exc)) from exc
     engine = Engine.build(e for item in watchlists.lists for e in item.entities)
-    return BatchService(audit.store, audit, settings, Screener(engine, watchlists, audit, settings))
+    screener = Screener(engine, watchlists, audit, settings, memory=ReviewMemory(audit.store))
+    return BatchService(audit.store, audit, settings, screener)
 
 
 def _batch_format(path: Path, given: str | None) -> str:

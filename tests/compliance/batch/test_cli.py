@@ -18,10 +18,12 @@ from werkzeug.serving import make_server
 
 from compliance import create_app
 from compliance.alerts import Alerts
-from compliance.audit import Actor, AuditLog
+from compliance.audit import Actor, AuditFilter, AuditLog
 from compliance.config import Settings
-from compliance.keys import Role
+from compliance.keys import KeyStore, Role
 from compliance.monitoring import Monitor
+from compliance.review import ReviewDesk
+from compliance.service import Caller
 from compliance.store import Store
 from tests.cli import ROOT, run_cli
 
@@ -59,6 +61,27 @@ def test_batch_screen_with_monitor_enrolls_the_screened_accounts(tmp_path):
     monitor = Monitor(store, AuditLog(store), Alerts(store, AuditLog(store)))
     assert [a["account_id"] for a in monitor.page()["accounts"]] == ["1", "2", "4"]  # row 3 has nothing to screen
     store.close()
+
+
+def test_batch_screen_applies_the_review_memory(tmp_path):
+    """A false positive recorded for an account clears it in the next `batch screen`, as in the service."""
+    (tmp_path / "accounts.csv").write_text(ACCOUNTS, encoding="utf-8")
+    first = run_cli("batch", "screen", str(tmp_path / "accounts.csv"), "-o", str(tmp_path / "out.csv"),
+                    instance=tmp_path / "instance", **UN_ONLY)
+    assert first.returncode == 0, first.stderr
+    store = Store.connect(Settings.from_env({}, instance_dir=tmp_path / "instance").store_url)
+    audit = AuditLog(store)
+    [screened] = audit.query(AuditFilter(action="screen.batch_item", account_id="1")).records
+    keys = KeyStore(store, audit)
+    analyst = Caller(keys.create("alice", Role.ANALYST, Actor.system("test"))[0].actor())
+    ReviewDesk(store, audit, keys).decide(screened.id, screened.matches[0]["entity_id"], "false_positive",
+                                          "a namesake", analyst)
+    store.close()
+    again = run_cli("batch", "screen", str(tmp_path / "accounts.csv"), "-o", str(tmp_path / "again.csv"),
+                    instance=tmp_path / "instance", **UN_ONLY)
+    assert again.returncode == 0, again.stderr
+    assert [(r["account_id"], r["verdict"]) for r in read_csv(tmp_path / "again.csv")] == [
+        ("1", "clear"), ("2", "clear"), ("3", ""), ("4", "clear")]
 
 
 def test_batch_screen_refuses_an_unreadable_file(tmp_path):
