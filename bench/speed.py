@@ -9,10 +9,11 @@ names in Arabic and Cyrillic script). Every measured run starts from the same st
 engine built, then warmed by one pass over a disjoint set of queries of the same mix (so
 caches hold the common tokens, but not the measured queries' own). Latency is timed
 in-process with perf_counter_ns; the repeat pass screens the same queries again (all caches
-hot). Throughput forks workers from that state (as gunicorn's preload does). If the warm-up
-shows a timed pass would exceed --pass-seconds, fewer queries are measured (a prefix of the
-shuffled set, so the mix holds), keeping the default run near 2-3 minutes. Noise: each timed
-run's CPU time over wall time is printed; well below 1 means other processes took the CPU.
+hot, the engine's scored candidates per query names included). Throughput forks workers
+from that state (as gunicorn's preload does). If the warm-up shows a timed pass would
+exceed --pass-seconds, fewer queries are measured (a prefix of the shuffled set, so the mix
+holds), keeping the default run near 2-3 minutes. Noise: each timed run's CPU time over wall
+time is printed; well below 1 means other processes took the CPU.
 
 Yardsticks in the same run: a plain rapidfuzz Jaro-Winkler brute-force scan (extractOne over
 every latinized list name), and nomenklatura logic-v2, which runs in a subprocess with the
@@ -234,9 +235,9 @@ class Pass:
 
 @contextmanager
 def counting_scored(engine: Engine) -> Iterator[list[int] | None]:
-    """Count the entities screen scores (calls of Engine._evaluate) while the block runs;
-    None if the engine has no such method. The wrapper costs well under 1% of a screen."""
-    compare = getattr(engine, "_evaluate", None)
+    """Count the entities screen scores the names of (calls of Engine._best_at) while the block
+    runs; None if the engine has no such method. The wrapper costs well under 1% of a screen."""
+    compare = getattr(engine, "_best_at", None)
     if compare is None:
         yield None
         return
@@ -246,11 +247,11 @@ def counting_scored(engine: Engine) -> Iterator[list[int] | None]:
         calls[0] += 1
         return compare(*args, **kwargs)
 
-    engine._evaluate = counting  # type: ignore[method-assign]
+    engine._best_at = counting  # type: ignore[method-assign]
     try:
         yield calls
     finally:
-        del engine._evaluate
+        del engine._best_at
 
 
 @contextmanager
@@ -352,7 +353,7 @@ def profile_queries(engine: Engine, queries: Sequence[Query], top: int = 14) -> 
 def candidate_table(counts: list[int] | None, first: Pass) -> dict[str, Any]:
     """First-sight latency by the number of entities screen scored (its bounded candidate set)."""
     if counts is None:
-        print("\n(latency by entities scored: not counted; needs the repeat pass and Engine._evaluate)")
+        print("\n(latency by entities scored: not counted; needs Engine._best_at)")
         return {}
     buckets = ((0, 0), (1, 20), (21, 100), (101, MAX_CANDIDATES - 1), (MAX_CANDIDATES, 1 << 30))
     print(f"\n{'first-sight latency by entities scored':40} {'n':>6} {'p50':>8} {'p90':>8} {'p99':>8} "
@@ -598,11 +599,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     engine, probes, numbers, marks = setup.engine, setup.probes, setup.numbers, setup.marks
     runs = [throughput(engine, probes, workers) for workers in (1, 2)]
     profiles = profiles_of(engine, probes, runs[0]["times"][0], args.profile)
-    first = timed_pass(engine, [p.query for p in probes])
-    repeat = timed_pass(engine, [p.query for p in probes], count=True) if args.repeat else None
+    # counted at first sight: repeated, the same query names reuse their scored candidates
+    first = timed_pass(engine, [p.query for p in probes], count=True)
+    repeat = timed_pass(engine, [p.query for p in probes]) if args.repeat else None
     marks["after the timed passes"] = memory_mb()
     numbers["latency"] = latency_table(probes, first, repeat)
-    numbers["latency_by_candidates"] = candidate_table(repeat.scored if repeat else None, first)
+    numbers["latency_by_candidates"] = candidate_table(first.scored, first)
     throughput_table(runs)
     numbers["throughput"] = [{k: v for k, v in r.items() if k != "times"} for r in runs]
     memory_table(marks)

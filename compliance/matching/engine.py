@@ -4,12 +4,20 @@ screen(query): normalize the query's names and handle, retrieve candidate list n
 from the index (bounded: only names whose coverage bound can still reach the review
 threshold), score each candidate entity (best name pair, then secondary evidence), and
 return the ranked matches at or above the review threshold, each with its explanation.
+
+The candidates and their best name pairs depend on the query's names, not on its date of
+birth or countries (beyond the potential bonus, which sets the candidates' floor): they are
+kept per query names for a while (NAME_WORK_CACHE), so the many accounts that share a name
+are scored once and only their secondary evidence is weighed each time.
 """
 from __future__ import annotations
 
 import gc
 import heapq
+from array import array
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 
@@ -42,6 +50,7 @@ from watchlists.model import Entity, EntityType, Name
 # and "&" dropped.
 ENGINE_VERSION = "1.1.0"
 Similarity = Callable[[str, str], float]
+Reached = tuple[np.ndarray, np.ndarray, np.ndarray]  # list names' ids, score bounds, prefilter bounds
 # Multipliers on the name score: a handle is weaker evidence than a display name (no
 # labelled handle data exists to calibrate this: set so a handle that is exactly a rare
 # listed surname, `@khamenei_ir`, still reaches review), and a name the list itself calls
@@ -53,6 +62,12 @@ MAX_CANDIDATES = 1000
 TIE_BREAK = 1e-6
 # Margin for comparing a score with a bound computed in another order of float additions.
 FLOAT_SLACK = 1e-9
+# Query names whose scored candidates are kept (_NameWork, ~1.4 KB each: ~23 MB full).
+# Realistic batch accounts (bench/batch.py's mix) repeat names with other birth dates and
+# countries: of 300,000 rows' distinct queries, 20% repeat names last seen within 4,096
+# others, 42% within 16,384, 60% within 65,536; in the first 100,000 rows, 34% of the
+# screens reused kept work (15% at the same floor, 19% refiltered).
+NAME_WORK_CACHE = 16_384
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +119,7 @@ class Engine:
         self._entity_list = np.array([self._list_codes[e.list_id] for e in entities], dtype=np.int32)
         self.index = NameIndex(((n, item.form.tokens) for n, item in enumerate(self.names)), self.weights)
         self._facts: dict[int, features.Facts] = {}
+        self._work: OrderedDict[tuple, _NameWork] = OrderedDict()  # query names -> _NameWork (LRU)
         self._position: dict[str, int] | None = None  # entity id -> index, made on first use
         self.by_identifier: dict[str, list[int]] = {}
         for i, entity in enumerate(entities):
@@ -127,25 +143,87 @@ class Engine:
         the entities a list refresh added or changed, with the whole lists' token weights).
         """
         forms = query_forms(query)
-        tables = [self._similarity_table(form) for form in forms]
         facts = features.query_facts(query)
-        matches: list[Match] = []
-        top: list[float] = []  # the best `limit` scores so far (a min-heap)
-        scorers = [QueryName(form.tokens, self.weights, _lookup(table)) for form, table in zip(forms, tables)]
         bonus = features.potential_bonus(facts)
         clear_below = self.policy.review - bonus - FLOAT_SLACK
-        allowed = None if within is None else np.array(sorted(self._positions(within)), dtype=np.int32)
-        for entity_index, name_ids, upper in self._candidates(forms, query.lists, facts, bonus, allowed):
+        key, work = self._name_work(forms, query.lists, facts, bonus, within)
+        scorers: list[QueryName] = []  # made once a name pair is to be scored or explained
+        found: list[float] = []  # best name pairs scored here beyond those kept, flat
+
+        def scored(entity_index: int, name_ids: list[int]) -> tuple[float, int, int]:
+            if not scorers:
+                scorers.extend(self._scorers(forms))
+            return self._best_at(forms, scorers, entity_index, name_ids)
+
+        matches: list[Match] = []
+        top: list[float] = []  # the best `limit` scores so far (a min-heap)
+        for position, (entity_index, upper) in enumerate(zip(work.entities, work.uppers)):
             if len(top) >= limit and upper + bonus < top[0]:
                 break  # candidates come best bound first: none of the rest can enter the top
+            adjusted, form_at, name_id = work.best(position, scored, found)
+            if adjusted < clear_below and not facts.identifiers:
+                continue  # clear whatever its features add (as _evaluate would find)
             entity = self.entities[entity_index]
-            ev = self._evaluate(forms, facts, entity, [self.names[n] for n in name_ids],
-                                partial(self._entity_facts, entity_index), scorers, clear_below)
+            if form_at < 0:
+                best = _Best(None, None, adjusted)
+            else:
+                if not scorers:
+                    scorers.extend(self._scorers(forms))
+                best = _Best(forms[form_at], self.names[name_id], adjusted, scorers[form_at], _exponent(entity))
+            ev = self._evaluate(best, facts, partial(self._entity_facts, entity_index), clear_below)
             if ev is not None and ev.verdict is not Verdict.CLEAR:
                 matches.append(Match(entity, self._comparison(entity, ev)))
                 (heapq.heappush if len(top) < limit else heapq.heappushpop)(top, ev.score)
+        if found and key is not None:
+            # kept objects are never changed (threads share them): the longer one replaces it
+            self._work[key] = work.extended(found)
         matches.sort(key=lambda m: (-m.score, m.entity.id))
         return matches[:limit]
+
+    def _name_work(self, forms: list[NameForm], lists: tuple[str, ...] | None, facts: features.Facts,
+                   bonus: float, within: Collection[str] | None) -> tuple[tuple | None, _NameWork | _Refiltered]:
+        """The query's candidates and what scoring their names found, kept per query names;
+        with the key it is kept under (None: not kept).
+
+        Everything but the secondary evidence depends only on the query's name tokens (with
+        their script's kind and handle flag), `lists` and the candidates' floor (review less
+        the potential bonus). Accounts with the same name and another birth date or country
+        reuse it: at the same floor as kept, or, for one query name, at a higher one (the
+        names reached there are the kept ones filtered again, and a kept best name pair
+        still stands if its name does). Queries with identifiers (their entities join the
+        candidates) or `within` are not kept.
+        """
+        floor = self.policy.review - bonus
+        key = None if within is not None or facts.identifiers else \
+            (tuple((f.tokens, f.script in ABJAD_SCRIPTS, f.handle) for f in forms), lists)
+        work = self._work.get(key) if key is not None else None
+        if work is not None:
+            with suppress(KeyError):  # dropped by another thread meanwhile
+                self._work.move_to_end(key)
+            if work.floor == floor:
+                return key, work
+            if work.floor < floor and len(forms) == 1:
+                return None, _Refiltered(work, self._ranked(work.reached, floor), floor - FLOAT_SLACK)
+        allowed = None if within is None else np.array(sorted(self._positions(within)), dtype=np.int32)
+        if key is None:
+            return None, _NameWork.of(floor, [], self._candidates(forms, lists, facts, bonus, allowed))
+        reached = self._reached(forms, lists, floor)
+        work = self._work[key] = _NameWork.of(floor, reached, self._ranked(reached))
+        while len(self._work) > NAME_WORK_CACHE:
+            with suppress(KeyError):  # emptied by other threads meanwhile
+                self._work.popitem(last=False)
+        return key, work
+
+    def _scorers(self, forms: list[NameForm]) -> list[QueryName]:
+        """A scorer per query name, answering similarities from its similarity table."""
+        return [QueryName(form.tokens, self.weights, _lookup(self._similarity_table(form))) for form in forms]
+
+    def _best_at(self, forms: list[NameForm], scorers: list[QueryName], entity_index: int,
+                 name_ids: list[int]) -> tuple[float, int, int]:
+        """_best_name of a candidate, with the name's id; -1 for none."""
+        adjusted, form_at, name_at = self._best_name(forms, [self.names[n] for n in name_ids],
+                                                     self.entities[entity_index], scorers)
+        return adjusted, form_at, name_ids[name_at] if name_at >= 0 else -1
 
     def _similarity_table(self, form: NameForm) -> dict[str, dict[str, float]]:
         """Query token (and joined pair) -> list tokens it may match, with similarities.
@@ -171,8 +249,11 @@ class Engine:
                  for name, form in ((name, name_form(name.full)) for name in candidate.names)]
         scorers = [QueryName(f.tokens, self.weights, abjad_similarity, token_similarity) if f.script in ABJAD_SCRIPTS
                    else QueryName(f.tokens, self.weights) for f in forms]
-        return self._comparison(candidate, self._evaluate(forms, features.query_facts(query), candidate, names,
-                                                          partial(features.entity_facts, candidate), scorers))
+        adjusted, form_at, name_at = self._best_name(forms, names, candidate, scorers)
+        best = _Best(forms[form_at], names[name_at], adjusted, scorers[form_at], _exponent(candidate)) \
+            if form_at >= 0 else _Best(None, None, adjusted)
+        return self._comparison(candidate, self._evaluate(best, features.query_facts(query),
+                                                          partial(features.entity_facts, candidate)))
 
     def _token_weights(self, form: NameForm) -> tuple[float, ...]:
         return tuple(map(self.weights.weight, form.tokens))
@@ -195,24 +276,40 @@ class Engine:
 
         An entity listing one of the query's identifiers is always a candidate (an exact
         identifier match is decisive, whatever the names say).
+        """
+        floor = self.policy.review - bonus
+        ranked = self._ranked(self._reached(forms, lists, floor, allowed))
+        for value in facts.identifiers:
+            for entity in self.by_identifier.get(value, ()):
+                if (lists is None or self.entities[entity].list_id in lists) and \
+                        (allowed is None or entity in allowed):
+                    ranked = [(entity, self.entity_names[entity], 1.0 + features.MAX_BONUS)] + \
+                             [r for r in ranked if r[0] != entity]
+        return ranked
+
+    def _reached(self, forms: list[NameForm], lists: tuple[str, ...] | None, floor: float,
+                 allowed: np.ndarray | None = None) -> list[Reached]:
+        """Per query name, the list names whose score bound reaches `floor`: their ids, bounds,
+        and larger coverage bounds (with the tie break) that prefilter them.
 
         With coverage bounds bq (query) and bc (name), a name scores at most
         max(bq * bc**e(bq), bc * bq**e(bc)), where e is the most lenient exponent the
         lighter side's coverage allows (WHOLE_NAME_EXPONENT only when it can be covered
         whole), times the evidence factor of the most weight the lighter side can have
         matched; names whose bound plus the query's potential feature bonus stays below
-        review are never scored.
+        review are never scored. Both filters are monotone in `floor`: the names reached
+        at a higher floor are these rows, filtered again (_ranked).
         """
-        floor = self.policy.review - bonus
-        found_ids, found_upper = [], []
+        found = []
         for form in forms:
             ids, bq, bc = self.index.candidates(form.tokens, self.weights, form.script in ABJAD_SCRIPTS)
             if not len(ids):
                 continue
             # A name's bound is at most the larger coverage bound (plus the tie break below):
             # most names a common token reaches are dropped before their bound is computed.
-            near = np.maximum(bq, bc) + TIE_BREAK * (bq + bc) >= floor - FLOAT_SLACK
-            ids, bq, bc = ids[near], bq[near], bc[near]
+            larger = np.maximum(bq, bc) + TIE_BREAK * (bq + bc)
+            near = larger >= floor - FLOAT_SLACK
+            ids, bq, bc, larger = ids[near], bq[near], bc[near], larger[near]
             q_total = sum(self.weights.weight(t) for t in set(form.tokens))
             upper = _name_bounds(np.minimum(bq, 1.0), np.minimum(bc, 1.0), q_total, self.index.totals[ids])
             # Many names bound at 1.0 for a query of common tokens: rank those reached by more
@@ -223,27 +320,29 @@ class Engine:
                 keep &= np.isin(self._entity_list[self._name_entity[ids]], [self._list_codes.get(x, -1) for x in lists])
             if allowed is not None:
                 keep &= np.isin(self._name_entity[ids], allowed)
-            found_ids.append(ids[keep])
-            found_upper.append(upper[keep])
-        ranked = _rank_entities(self._name_entity, found_ids, found_upper, MAX_CANDIDATES)
-        for value in facts.identifiers:
-            for entity in self.by_identifier.get(value, ()):
-                if (lists is None or self.entities[entity].list_id in lists) and \
-                        (allowed is None or entity in allowed):
-                    ranked = [(entity, self.entity_names[entity], 1.0 + features.MAX_BONUS)] + \
-                             [r for r in ranked if r[0] != entity]
-        return ranked
+            found.append((ids[keep], upper[keep], larger[keep]))
+        return found
 
-    def _evaluate(self, forms: list[NameForm], q_facts: features.Facts, entity: Entity,
-                  names: list[_IndexedName], facts_of: Callable[[], features.Facts], scorers: list[QueryName],
+    def _ranked(self, reached: list[Reached], floor: float | None = None) -> list[tuple[int, list[int], float]]:
+        """The candidate entities of names `_reached`, best bound first; with `floor` (not
+        below the one they were reached at), as they would be reached there."""
+        ids, upper = [], []
+        for form_ids, form_upper, larger in reached:
+            if floor is not None:
+                keep = (form_upper >= floor) & (larger >= floor - FLOAT_SLACK)
+                form_ids, form_upper = form_ids[keep], form_upper[keep]
+            ids.append(form_ids)
+            upper.append(form_upper)
+        return _rank_entities(self._name_entity, ids, upper, MAX_CANDIDATES)
+
+    def _evaluate(self, best: _Best, q_facts: features.Facts, facts_of: Callable[[], features.Facts],
                   clear_below: float | None = None) -> _Evaluation | None:
-        """Score one entity: best name pair, then the secondary evidence (`facts_of` the entity).
+        """Weigh the secondary evidence (`facts_of` the entity) on an entity's best name pair.
 
         `clear_below` (screening): a best name score below it leaves the entity clear whatever
         its features add (at most the query's potential bonus), so unless an identifier of the
         query is listed for it, None is returned without weighing them.
         """
-        best = self._best_name(forms, names, entity, scorers)
         if clear_below is not None and best.adjusted < clear_below and \
                 not (q_facts.identifiers and features.identifier_match(q_facts, facts_of())[0]):
             return None
@@ -262,21 +361,105 @@ class Engine:
         return Comparison(round(ev.score, 4), ev.verdict, explained, name.full if name else None)
 
     def _best_name(self, forms: list[NameForm], names: list[_IndexedName], entity: Entity,
-                   scorers: list[QueryName]) -> _Best:
-        best = _Best(None, None, 0.0)
-        exponent = CANDIDATE_EXPONENT if entity.type is EntityType.PERSON else ORGANIZATION_CANDIDATE_EXPONENT
-        for form, scorer in zip(forms, scorers):
+                   scorers: list[QueryName]) -> tuple[float, int, int]:
+        """(adjusted score, query form position, name position) of the best name pair, the
+        first of equals; (0.0, -1, -1) if no pair scores."""
+        best, best_form, best_name = 0.0, -1, -1
+        exponent = _exponent(entity)
+        for f, (form, scorer) in enumerate(zip(forms, scorers)):
             factor = HANDLE_FACTOR if form.handle else 1.0
-            for item in names:
+            for n, item in enumerate(names):
                 score = scorer.rate(item.form.tokens, exponent, item.weights)
                 adjusted = score * factor * (WEAK_ALIAS_FACTOR if item.name.weak else 1.0)
-                if adjusted > best.adjusted:
-                    best = _Best(form, item, adjusted, scorer, exponent)
+                if adjusted > best:
+                    best, best_form, best_name = adjusted, f, n
+        return best, best_form, best_name
+
+
+def _exponent(entity: Entity) -> float:
+    return CANDIDATE_EXPONENT if entity.type is EntityType.PERSON else ORGANIZATION_CANDIDATE_EXPONENT
+
+
+class _NameWork:
+    """One query's candidates (best bound first) at a floor and the best name pairs of the
+    first of them, as far as screening has needed them: (adjusted score, query form
+    position, name id) triples in one array (compact, and not walked by the garbage
+    collector). Never changed once made: threads share them; `extended` makes a longer one.
+    """
+
+    __slots__ = ("floor", "reached", "entities", "uppers", "scored", "pending")
+
+    def __init__(self, floor: float, reached: list[Reached], entities: array, uppers: array, scored: array,
+                 pending: tuple[list[int], ...]) -> None:
+        self.floor = floor
+        self.reached = reached  # Engine._reached at `floor`, to re-rank at a higher one
+        self.entities = entities
+        self.uppers = uppers
+        self.scored = scored
+        self.pending = pending  # the name ids of each candidate not scored
+
+    @classmethod
+    def of(cls, floor: float, reached: list[Reached], ranked: list[tuple[int, list[int], float]]) -> _NameWork:
+        return cls(floor, reached, array("i", [entity for entity, _, _ in ranked]),
+                   array("d", [upper for _, _, upper in ranked]), array("d"), tuple(names for _, names, _ in ranked))
+
+    def best(self, position: int, score: Callable[[int, list[int]], tuple[float, int, int]],
+             found: list[float]) -> tuple[float, int, int]:
+        """The best name pair of the candidate at `position`: kept, or scored and added to
+        `found` (positions are asked in order)."""
+        if 3 * position < len(self.scored):
+            adjusted, form, name = self.scored[3 * position:3 * position + 3]
+            return adjusted, int(form), int(name)
+        best = score(self.entities[position], self.pending[position - len(self.scored) // 3])
+        found.extend(best)
         return best
+
+    def kept(self, entity: int) -> tuple[float, int, int] | None:
+        """The best name pair of `entity`, if it is a candidate already scored."""
+        try:
+            position = self.entities.index(entity, 0, len(self.scored) // 3)
+        except ValueError:
+            return None
+        adjusted, form, name = self.scored[3 * position:3 * position + 3]
+        return adjusted, int(form), int(name)
+
+    def extended(self, found: list[float]) -> _NameWork:
+        """This work with `found` (what `best` added) kept too."""
+        done = len(found) // 3
+        return _NameWork(self.floor, self.reached, self.entities, self.uppers, self.scored + array("d", found),
+                         self.pending[done:])
+
+
+class _Refiltered:
+    """A _NameWork of one query name seen at a higher floor: fewer names of fewer entities.
+
+    Each entity's names there are a subsequence of those kept (the rows are filtered, their
+    order stays), so the kept best pair of an entity is still its best if its name is among
+    them (the first of the highest in a subsequence that holds it); and a kept best below the
+    query's clear level leaves the entity clear either way (a subsequence scores no higher).
+    Otherwise the entity is scored on its names here.
+    """
+
+    __slots__ = ("work", "entities", "uppers", "names", "clear_below")
+
+    def __init__(self, work: _NameWork, ranked: list[tuple[int, list[int], float]], clear_below: float) -> None:
+        self.work = work
+        self.entities = [entity for entity, _, _ in ranked]
+        self.uppers = [upper for _, _, upper in ranked]
+        self.names = [names for _, names, _ in ranked]
+        self.clear_below = clear_below
+
+    def best(self, position: int, score: Callable[[int, list[int]], tuple[float, int, int]],
+             found: list[float]) -> tuple[float, int, int]:
+        """As _NameWork.best, but nothing is added to `found`: this is not kept."""
+        kept = self.work.kept(self.entities[position])
+        if kept is not None and (kept[0] < self.clear_below or kept[2] in self.names[position]):
+            return kept
+        return score(self.entities[position], self.names[position])
 
 
 def _name_bounds(bq: np.ndarray, bc: np.ndarray, q_total: float, c_totals: np.ndarray) -> np.ndarray:
-    """Upper bounds of the name scores from the coverage bounds (see Engine._candidates)."""
+    """Upper bounds of the name scores from the coverage bounds (see Engine._reached)."""
     whole = 1.0 - 1e-9
     eq = np.where(bq >= whole, WHOLE_NAME_EXPONENT, CANDIDATE_EXPONENT)
     ec = np.where(bc >= whole, WHOLE_NAME_EXPONENT, CANDIDATE_EXPONENT)

@@ -29,8 +29,11 @@ RELATED_FLOOR = 0.70
 # reached name is credited as if they matched, so the bound stays an upper bound.
 LIGHT_WEIGHT = 0.15
 # Query tokens whose neighbourhoods (similar list tokens) are kept, and fewer whose reached
-# names are (a common token reaches thousands: at most ~40 MB of arrays in all).
-SIMILAR_CACHE = 200_000
+# names are (a common token reaches thousands: at most ~40 MB of arrays in all). Batch
+# accounts bring ~9,300 distinct tokens in 300,000 rows but a new joined pair per new name
+# (~50,000 by 100,000 rows): at 200,000 the cache still grew at 600,000 rows (184,081
+# entries); at this size it is full before 100,000 rows and the recurring tokens stay in it.
+SIMILAR_CACHE = 32_768
 REACH_CACHE = 16_384
 
 

@@ -2,17 +2,21 @@
 
 KeyedVocabulary.similar batches translit.token_similarity, QueryName keeps name scores
 per query, evidence_factor takes floats and arrays, NameIndex gathers postings in one
-indexing: each is compared here, to the last bit, with the plain computation.
+indexing, the engine reuses a query's candidates and best name pairs for its names with
+other facts: each is compared here, to the last bit, with the plain computation.
 """
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
+from compliance.matching.engine import query_forms
 from compliance.matching.index import NameIndex
 from compliance.matching.scoring import QueryName, credit, evidence_factor, name_score
 from compliance.matching.translit import KeyedVocabulary, name_key, token_similarity
 from compliance.matching.weights import TokenWeights
+from compliance.models import Query
 
 # Spellings that share or nearly share keys, second readings (q, th, dh, w, j, ch, zh, g),
 # vowel-less tokens (Arabic script) and short ones.
@@ -114,3 +118,51 @@ def test_index_reach_gathers_as_slices():
                 assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
     ids, query_share, name_share = index.candidates(("mohammed", "ali"), weights)
     assert list(ids) == sorted(set(ids)) and len(ids) == len(query_share) == len(name_share)
+
+
+# Query names that reach many entities (common Arabic names), some that alert, an
+# organization, one in Arabic script.
+REUSED_NAMES = [("Muhammad AL IBRAHIM",), ("Hamid AL ALI",), ("Ali Khamenei",), ("Mohammed Ahmed Hassan",),
+                ("Mojtaba Khamenei",), ("Bank Melli Iran",), ("علی خامنه‌ای",)]
+# Facts from the most potential bonus (full date and country: the lowest floor) to none and
+# back: each floor below, above and equal to the one the query's names were kept at.
+FACTS = [{"birth_date": "1939-04-19", "countries": ("IR",)}, {"birth_date": "1939"}, {"countries": ("SY",)}, {},
+         {"birth_date": "1969-01-01", "countries": ("IR",)}, {"birth_date": "1939-04"}, {}]
+
+
+def _results(matches):
+    return [(m.entity.id, m.score, m.verdict, m.comparison.matched_name, m.comparison.explanation) for m in matches]
+
+
+def test_screen_reusing_name_work_is_a_fresh_screen(default_engine):
+    """Screens of the same names with other facts and limits reuse the kept candidates and
+    best name pairs (Engine._name_work); `within` every entity is never kept: computed fresh."""
+    every = [e.id for e in default_engine.entities]
+    for names in REUSED_NAMES:
+        for i, facts in enumerate(FACTS * 3):  # limit 1 at the lowest floor first: few are kept scored
+            query, limit = Query(names=names, **facts), (1, 50, 10)[i % 3]
+            assert _results(default_engine.screen(query, limit)) == \
+                _results(default_engine.screen(query, limit, within=every)), (query, limit)
+        handle = Query(names=names, handle="@" + names[0].split()[-1].lower(), birth_date="1939")
+        assert _results(default_engine.screen(handle)) == _results(default_engine.screen(handle, within=every))
+
+
+@pytest.mark.parametrize("names", REUSED_NAMES)
+def test_names_reached_at_a_higher_floor_are_those_reached_lower_filtered(default_engine, names):
+    engine = default_engine
+    forms = query_forms(Query(names=names))
+    review = engine.policy.review
+    for low, high in ((review - 0.11, review), (review - 0.11, review - 0.03), (review - 0.04, review - 0.03)):
+        reached = engine._reached(forms, None, high)
+        assert engine._ranked(engine._reached(forms, None, low), high) == engine._ranked(reached) == \
+            engine._ranked(reached, high)
+
+
+def test_threads_sharing_name_work_screen_as_fresh(default_engine):
+    """Kept name work is shared by threads (gthread workers): never changed, only replaced."""
+    every = [e.id for e in default_engine.entities]
+    calls = [(Query(names=names, **facts), limit) for names in REUSED_NAMES[:4] for facts in FACTS for limit in (1, 50)]
+    expected = [_results(default_engine.screen(query, limit, within=every)) for query, limit in calls]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda call: _results(default_engine.screen(*call)), calls * 3))
+    assert got == expected * 3
