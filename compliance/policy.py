@@ -21,7 +21,7 @@ MATCH_THRESHOLD = 0.89
 #   0.38, yente_un_sc_treated 0.94, ssb positives 0.86
 REVIEW_THRESHOLD = 0.74
 #   false alerts: screened 20/2000 (1.00%), hard pairs 52/1800 (2.89%); recall google_ar2en
-#   0.83, ofac_sdn_2021_aliases 0.51 (name variants 0.69), translit_ar 0.79, translit_ru
+#   0.83, ofac_sdn_2021_aliases 0.51 (name variants 0.68), translit_ar 0.79, translit_ru
 #   0.74, yente_un_sc_treated 0.99, ssb positives 0.95
 #   (0.75, the threshold before engine 1.1.0: screened 19/2000, hard pairs 43/1800; recall
 #   translit_ru 0.736 against 0.744.)

@@ -45,9 +45,8 @@ from compliance.policy import Policy, decide
 from watchlists.model import Entity, EntityType, Name
 
 # Recorded with every screening. 1.1.0: legal forms matched by family, Latin abbreviations
-# (Mohd, SHPG) expanded, assimilated articles (ar-Rahman, ud-Dawa) read as al, X al-Din names
-# written as one word split (Salahuddin), Hafiz kept as a name, ezafe written one way, "and"
-# and "&" dropped.
+# (Mohd, SHPG) expanded, assimilated articles (ar-Rahman, ud-Dawa) read as al, Hafiz kept as a
+# name, ezafe written one way, "and" and "&" dropped.
 ENGINE_VERSION = "1.1.0"
 Similarity = Callable[[str, str], float]
 Reached = tuple[np.ndarray, np.ndarray, np.ndarray]  # list names' ids, score bounds, prefilter bounds

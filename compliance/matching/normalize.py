@@ -8,8 +8,7 @@ Pipeline, the same for list names at index build and for queries at request time
    with ("Nasro1lah" -> "nasrollah", "2aw" -> "zaw"); ordinals ("77th") stay numbers.
 3. In names written in Latin, abbreviations written out and recorded ("Mohd" -> "mohammad",
    "SHPG" -> "shipping").
-4. Assimilated Arabic articles read as "al" (ar-Rahman, Jamaat-ud-Dawa); "X al-Din" names
-   written as one word split (Salahuddin -> "salah al din").
+4. Assimilated Arabic articles read as "al" (ar-Rahman, Jamaat-ud-Dawa).
 5. Organization legal forms recorded in canonical form ("limited liability company" ->
    "llc", "obshchestvo s ogranichennoy otvetstvennostyu" -> "ooo") and matched by their
    family's token ("ltd" for both); they stay as tokens of low weight.
@@ -121,20 +120,6 @@ ABBREVIATIONS = {
 # moved them ("RAHMAN, Inayat ur").
 SUN_ARTICLES = frozenset("ad ar as ash at az us ed er es esh et ez".split())
 URDU_ARTICLES = frozenset("ud ul ur ush ut uz".split())
-# "X al-Din" names written as one word (Salahuddin, Nasreddine, Gulbudin, Jalaloudine) are
-# split into X, "al", "din" as the lists also write them (Salah al-Din): whole-word edit
-# similarity cannot see "salahuddin" in "salah al din" (0.14 before the split). The joint is
-# a doubled d after a vowel (any stem), or a, e, u, ou, el or ul between a stem ending in a
-# consonant and "din" (so Claudine and Geraldine stay whole), or i after a consonant other
-# than h (Tajideen, but not the plurals Mujahidin, Muwahhidin); alone, "eddine" or "aldin" is
-# "al din". In Arabic script the article is written whole inside the word: نورالدین ->
-# "nuraldin".
-DIN_SUFFIX = r"(?:din|dine|deen)"
-DIN_COMPOUNDS = (re.compile(rf"(?P<stem>[a-z]{{3,}})[aeiou]d{DIN_SUFFIX}"),
-                 re.compile(rf"(?P<stem>[a-z]{{2,}}[b-df-hj-np-tv-z])(?:ou|el|ul|[aeu]){DIN_SUFFIX}"),
-                 re.compile(rf"(?P<stem>[a-z]{{2,}}[b-df-gj-np-tv-z])i{DIN_SUFFIX}"),
-                 re.compile(rf"(?P<stem>)(?:[aeiou]{{1,2}}d|al|el|ul){DIN_SUFFIX}"))
-DIN_COMPOUND_ARABIC = re.compile(rf"(?P<stem>[a-z]{{2,}})al{DIN_SUFFIX}")
 
 _OCR_DIGITS = str.maketrans("0123456789", "olzeasgtbg")
 _ORDINAL = re.compile(r"\d+(st|nd|rd|th)")
@@ -187,7 +172,6 @@ def name_form(text: str) -> NameForm:
     if script is None:  # abbreviations are written in Latin; "muhd" from موحد is Movahed
         tokens, abbreviations = _expanded(tokens)
     tokens, forms = _canonical_legal_forms(_articles(tokens))
-    tokens = _din_compounds(tokens, script == "Arabic")  # after legal forms: Saladin's stem is no "SAL"
     tokens, titles = _strip_titles(tokens, vowelless=script == "Arabic")
     return NameForm(text, tuple(tokens), tuple(titles), tuple(forms), script, latin,
                     abbreviations=tuple(abbreviations))
@@ -217,22 +201,8 @@ def _expanded(tokens: list[str]) -> tuple[list[str], list[str]]:
     return ([ABBREVIATIONS.get(t, t) for t in tokens], found) if found else (tokens, [])
 
 
-def _din_compounds(tokens: list[str], arabic: bool) -> list[str]:
-    """"salahuddin" -> "salah al din", "eddine" -> "al din" (DIN_COMPOUNDS)."""
-    patterns = (DIN_COMPOUND_ARABIC, *DIN_COMPOUNDS) if arabic else DIN_COMPOUNDS
-    out = []
-    for t in tokens:
-        if t.endswith(("din", "dine", "deen")) and len(t) > 4:
-            found = next((m for m in (p.fullmatch(t) for p in patterns) if m), None)
-            if found is not None:
-                out += [found["stem"], "al", "din"] if found["stem"] else ["al", "din"]
-                continue
-        out.append(t)
-    return out
-
-
 def _articles(tokens: list[str]) -> list[str]:
-    """An assimilated Arabic article (ar-Rahman, ud-Din) as "al" (SUN_ARTICLES, URDU_ARTICLES)."""
+    """An assimilated Arabic article (ar-Rahman, ud-Dawa) as "al" (SUN_ARTICLES, URDU_ARTICLES)."""
     return [
         "al" if t in URDU_ARTICLES or t in SUN_ARTICLES and i + 1 < len(tokens)
         and len(tokens[i + 1]) > 2 and tokens[i + 1].startswith(t[1:]) else t
