@@ -120,6 +120,11 @@ ABBREVIATIONS = {
 # moved them ("RAHMAN, Inayat ur").
 SUN_ARTICLES = frozenset("ad ar as ash at az us ed er es esh et ez".split())
 URDU_ARTICLES = frozenset("ud ul ur ush ut uz".split())
+# The Persian and Urdu ezafe is written -e- or -i- (JAISH-E-MOHAMMED, JAISH-I-MOHAMMED,
+# TEHRIK-E-TALIBAN).
+EZAFE = re.compile(r"(?<=[^\W\d_])-[eiEI]-(?=[^\W\d_])")
+# "and" is dropped like the "&" it is written as ("SWAID & SONS", "SWAID AND SONS").
+CONJUNCTION = "and"
 
 _OCR_DIGITS = str.maketrans("0123456789", "olzeasgtbg")
 _ORDINAL = re.compile(r"\d+(st|nd|rd|th)")
@@ -154,13 +159,6 @@ class NameForm:
         if self.handle:
             out["handle"] = True
         return out
-
-
-# The Persian and Urdu ezafe is written -e- or -i- (JAISH-E-MOHAMMED, JAISH-I-MOHAMMED,
-# TEHRIK-E-TALIBAN).
-EZAFE = re.compile(r"(?<=[^\W\d_])-[eiEI]-(?=[^\W\d_])")
-# "and" is dropped like the "&" it is written as ("SWAID & SONS", "SWAID AND SONS").
-CONJUNCTION = "and"
 
 
 @lru_cache(maxsize=65536)

@@ -62,9 +62,11 @@ class TokenWeights:
             total += 1
             tokens_seen.update(set(tokens))
         keys: Counter[str] = Counter()
+        # Legal forms have a fixed weight, and are so frequent ("ltd", "corp") that names
+        # sharing their phonetic key (Kropp, Korb) would turn common: their keys are not counted.
         for token, count in tokens_seen.items():
-            if token not in LEGAL_TOKENS:  # fixed-weight, and so frequent ("ltd", "corp") that
-                keys[name_key(token)] += count  # names sharing their key would turn common
+            if token not in LEGAL_TOKENS:
+                keys[name_key(token)] += count
         return cls(tokens_seen, keys, total)
 
     def weight(self, token: str) -> float:
