@@ -93,7 +93,7 @@ class Screener:
                                     [{"pointer": "#/accounts", "detail": f"Longer than maximum length "
                                                                         f"{self.settings.max_batch_items}."}])
         lists = self._lists_for(accounts, lambda i: f"#/accounts/{i}/lists")
-        results = [self.remember(account, self._screen(account, used)) for account, used in zip(accounts, lists)]
+        results = self.remember_all([(account, self._screen(account, used)) for account, used in zip(accounts, lists)])
         batch_id = uuid.uuid4().hex
         records = self.audit.append_many([
             self._event("screen.batch_item", account, result, used, caller, batch_id, {"ref": account.ref, "index": i})
@@ -135,7 +135,8 @@ class Screener:
         return {**result, "verdict": verdict, "matches": kept, "suppressed": suppressed}
 
     def remember_all(self, screened: Sequence[tuple[Account, dict[str, Any]]]) -> list[dict[str, Any]]:
-        """`remember` for many results (a batch chunk's), their accounts' decisions read in one query."""
+        """`remember` for many results (a batch chunk's, a /v1/screen/batch request's), their
+        accounts' decisions read in one query."""
         if self.memory is None:
             return [self.remember(account, result) for account, result in screened]
         ids = {account.account_id for account, result in screened
