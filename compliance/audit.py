@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, func, 
 from compliance.audit_export import export_chunks
 from compliance.audit_records import (GENESIS_HASH, HASH_SCHEME, Actor, AuditEvent, AuditRecord, Prepared,
                                       index_terms, prepare, record_from_row, record_hash, retain_until, seal)
-from compliance.store import HEAD_ID, Store, insert_rows
+from compliance.store import HEAD_ID, Store, execute_plain, insert_rows
 
 __all__ = ["Actor", "AuditEvent", "AuditRecord", "AuditFilter", "AuditPage", "ChainReport", "AuditLog",
            "CursorError", "HASH_SCHEME", "Prepared", "prepare"]
@@ -108,7 +108,7 @@ class AuditLog:
         return self._write(conn, [e if isinstance(e, Prepared) else prepare(e) for e in events])
 
     def _write(self, conn: Connection, prepared: list[Prepared]) -> list[AuditRecord]:
-        seq, prev = conn.execute(self._read_head).one()
+        seq, prev = execute_plain(conn, self._read_head)
         ts = datetime.now(UTC)  # taken under the write lock, so ts never runs backwards along seq
         retain = retain_until(ts, self.retention_years)
         records, rows, terms = [], [], []
@@ -121,7 +121,7 @@ class AuditLog:
             terms += [{"seq": seq, "term": term} for term in item.terms]
         insert_rows(conn, self._t.audit_records, rows)
         insert_rows(conn, self._t.audit_terms, terms)
-        conn.execute(self._move_head, {"head_seq": seq, "head_hash": prev})
+        execute_plain(conn, self._move_head, {"head_seq": seq, "head_hash": prev})
         return records
 
     def get(self, record_id: str) -> AuditRecord | None:

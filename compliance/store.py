@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (BigInteger, Boolean, Column, Connection, Date, DateTime, Dialect, Engine, Float, ForeignKey,
                         Index, Integer, MetaData, String, Table, Text, create_engine, event, false, insert, inspect,
                         make_url, select, text)
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
@@ -336,7 +337,11 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
             p[where] = done[value] if value in done else done.setdefault(value, convert(value))
     if keys is not None and converters:
         params = [tuple(p) for p in params]  # the driver's form
-    conn.exec_driver_sql(statement, params)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(statement, params)
+    finally:
+        cursor.close()
 
 
 @lru_cache(maxsize=64)
@@ -355,6 +360,38 @@ def _insert_plan(dialect: Dialect, table: Table, keys: tuple[str, ...]
         if convert is not None:
             converters.append((order.index(name) if order else name, convert))
     return str(compiled), order, tuple(converters)
+
+
+def execute_plain(conn: Connection, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
+    """Run a statement on the driver's own cursor within `conn`'s transaction; its first row (a
+    plain tuple, without type conversion: only for columns whose type needs none), if any.
+
+    For the statements of every request (the audit append reads and moves the chain head):
+    SQLAlchemy's per-statement work (compiled-cache lookup, events, result objects) costs about
+    ten times SQLite's own. Measured on a one-row select by primary key: 166 us through
+    `conn.execute`, 136 us through `exec_driver_sql`, 12 us on the cursor.
+    """
+    sql, order, defaults = _plain_plan(conn.dialect, statement)
+    values = {**defaults, **params} if params else defaults
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, values if order is None else tuple(values[k] for k in order))
+        return cursor.fetchone() if cursor.description else None
+    finally:
+        cursor.close()
+
+
+@lru_cache(maxsize=64)
+def _plain_plan(dialect: Dialect, statement: Executable) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+    """(`statement`'s text for `dialect`, its parameter names in order or None for named ones,
+    the values of the literals it binds)."""
+    compiled = statement.compile(dialect=dialect)
+    for name, bind in compiled.binds.items():
+        if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
+            raise ValueError(f"execute_plain: parameter {name} needs a type conversion")
+    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    defaults = {name: value for name, value in compiled.params.items() if value is not None}
+    return str(compiled), order, defaults
 
 
 def _add_missing_columns(conn: Connection, metadata: MetaData) -> None:
@@ -400,4 +437,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_on_begin(conn: Connection) -> None:
     immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    cursor = conn.connection.cursor()  # the driver's: see execute_plain
+    try:
+        cursor.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    finally:
+        cursor.close()
