@@ -108,7 +108,8 @@ class AuditLog:
         return self._write(conn, [e if isinstance(e, Prepared) else prepare(e) for e in events])
 
     def _write(self, conn: Connection, prepared: list[Prepared]) -> list[AuditRecord]:
-        seq, prev = execute_plain(conn, self._read_head)
+        head = execute_plain(conn, self._read_head)
+        seq, prev = head["seq"], head["hash"]
         ts = datetime.now(UTC)  # taken under the write lock, so ts never runs backwards along seq
         retain = retain_until(ts, self.retention_years)
         records, rows, terms = [], [], []

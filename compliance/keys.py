@@ -16,7 +16,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from compliance.audit import Actor, AuditEvent, AuditLog
 from compliance.errors import TYPE_BASE, ConflictError, NotFoundError
@@ -122,7 +122,7 @@ class KeyStore:
         """Every key, revoked ones included, oldest first."""
         with self.store.engine.connect() as conn:
             rows = conn.execute(select(self._keys).order_by(self._keys.c.created_at, self._keys.c.id)).all()
-        return [_key(r) for r in rows]
+        return [_key(r._mapping) for r in rows]
 
     def get(self, key_id: str) -> ApiKey:
         """Raises KeyNotFoundError."""
@@ -130,7 +130,7 @@ class KeyStore:
             row = conn.execute(select(self._keys).where(self._keys.c.id == key_id)).first()
         if row is None:
             raise KeyNotFoundError(f"no API key with id {key_id!r}")
-        return _key(row)
+        return _key(row._mapping)
 
     def revoke(self, key_id: str, actor: Actor, request_id: str | None = None, client: str | None = None,
                keep_an_admin: bool = False) -> ApiKey:
@@ -145,7 +145,7 @@ class KeyStore:
             row = conn.execute(select(k).where(k.c.id == key_id)).first()
             if row is None:
                 raise KeyNotFoundError(f"no API key with id {key_id!r}")
-            key = _key(row)
+            key = _key(row._mapping)
             if not key.active:
                 return key
             if keep_an_admin and key.role is Role.ADMIN and self._count_active(conn, Role.ADMIN) <= 1:
@@ -165,9 +165,8 @@ class KeyStore:
         parsed = _KEY_FORMAT.fullmatch(secret) if len(secret) <= 150 else None
         if parsed is None:
             return None
-        with self.store.engine.connect() as conn:
-            row = conn.execute(self._by_id, {"key_id": parsed.group(1)}).first()
-        if row is None or not hmac.compare_digest(row.secret_hash, _hash(secret)):
+        row = self.store.read_one(self._by_id, {"key_id": parsed.group(1)})
+        if row is None or not hmac.compare_digest(row["secret_hash"], _hash(secret)):
             return None
         key = _key(row)
         return key if key.active else None
@@ -216,5 +215,5 @@ def _stamp(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _key(row: Row) -> ApiKey:
-    return ApiKey(row.id, row.name, Role(row.role), row.created_at, row.revoked_at)
+def _key(row: Mapping[str, Any]) -> ApiKey:
+    return ApiKey(row["id"], row["name"], Role(row["role"]), row["created_at"], row["revoked_at"])

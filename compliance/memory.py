@@ -42,7 +42,14 @@ class ReviewMemory:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._t = store.tables.review.decisions
+        t = self._t = store.tables.review.decisions
+        # Built once: SQLAlchemy then reuses its compiled form (building it per call cost more
+        # than running it, on every screening with matches).
+        self._final_decisions = (
+            select(t.c.id, t.c.account_id, t.c.entity_id, t.c.decision, t.c.entity_fingerprint,
+                   t.c.account_fingerprint, t.c.actor_key_id, t.c.actor_name, t.c.actor_role, t.c.decided_at)
+            .where(t.c.account_id.in_(bindparam("ids", expanding=True)), t.c.decision.in_(FINAL))
+            .order_by(t.c.seq))
 
     def clearances(self, account_id: str) -> dict[str, Clearance]:
         """entity id -> the false_positive in force, where the latest final decision is one."""
@@ -50,11 +57,7 @@ class ReviewMemory:
 
     def clearances_of(self, account_ids: Collection[str]) -> dict[str, dict[str, Clearance]]:
         """`clearances` of each of these accounts (those with none left out), in one query."""
-        t, wanted = self._t, sorted(set(account_ids))
-        stmt = (select(t.c.id, t.c.account_id, t.c.entity_id, t.c.decision, t.c.entity_fingerprint,
-                       t.c.account_fingerprint, t.c.actor_key_id, t.c.actor_name, t.c.actor_role, t.c.decided_at)
-                .where(t.c.account_id.in_(bindparam("ids", expanding=True)), t.c.decision.in_(FINAL))
-                .order_by(t.c.seq))
+        stmt, wanted = self._final_decisions, sorted(set(account_ids))
         latest = {}
         with self.store.engine.connect() as conn:
             for start in range(0, len(wanted), IDS_PER_QUERY):

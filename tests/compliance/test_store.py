@@ -8,10 +8,10 @@ import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import bindparam, create_engine, inspect, select, text, update
 
 from compliance.audit import Actor, AuditEvent, AuditLog
-from compliance.store import BACKSTOP_CHECKPOINT_PAGES, Store, insert_rows
+from compliance.store import BACKSTOP_CHECKPOINT_PAGES, Store, execute_plain, insert_rows
 
 TABLES = {"audit_records", "audit_terms", "audit_head", "api_keys"}
 
@@ -146,6 +146,28 @@ def test_insert_rows_stores_what_a_core_insert_stores(store, rows):
             {**k, "created_at": k["created_at"].astimezone(UTC) if k["created_at"].tzinfo else
              k["created_at"].replace(tzinfo=UTC)} for k in made]
         assert [dict(r._mapping) for r in conn.execute(select(results).order_by(results.c.line))] == found
+
+
+def test_plain_statements_read_and_write_as_sqlalchemy_does(store):
+    """execute_plain and Store.read_one, on the driver's cursor: rows by column name with their
+    values converted (UTC timestamps, None kept), literals bound, the caller's transaction used."""
+    keys = store.tables.api_keys
+    by_id = select(keys).where(keys.c.id == bindparam("key_id"))
+    revoke = update(keys).where(keys.c.id == "k").values(revoked_at=text("created_at"))
+    created = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    with store.begin_write() as conn:
+        conn.execute(keys.insert().values(id="k", name="n", role="admin", secret_hash="0" * 64, created_at=created))
+        assert execute_plain(conn, by_id, {"key_id": "k"}) == {
+            "id": "k", "name": "n", "role": "admin", "secret_hash": "0" * 64, "created_at": created,
+            "revoked_at": None}
+        assert execute_plain(conn, revoke) is None
+    with store.engine.connect() as conn:
+        expected = dict(conn.execute(by_id, {"key_id": "k"}).one()._mapping)
+    assert store.read_one(by_id, {"key_id": "k"}) == expected and expected["revoked_at"] == created
+    assert store.read_one(by_id, {"key_id": "nosuchkey"}) is None
+    with pytest.raises(ValueError, match="type conversion"), store.begin_write() as conn:
+        execute_plain(conn, select(keys).where(keys.c.created_at > bindparam("since", type_=keys.c.created_at.type)),
+                      {"since": created})
 
 
 def test_insert_rows_refuses_rows_without_the_columns_that_have_python_defaults(store):
