@@ -47,7 +47,8 @@ from watchlists.model import Entity, EntityType, Name
 # Recorded with every screening. 1.1.0: legal forms matched by family, Latin abbreviations
 # (Mohd, SHPG) expanded, assimilated articles (ar-Rahman, ud-Dawa) read as al, Hafiz kept as a
 # name, ezafe written one way, "and" and "&" dropped.
-ENGINE_VERSION = "1.1.0"
+# 1.2.0: national spellings of Cyrillic names (Szczepan, Kitaguchi, Kovacic) in the name key.
+ENGINE_VERSION = "1.2.0"
 Similarity = Callable[[str, str], float]
 Reached = tuple[np.ndarray, np.ndarray, np.ndarray]  # list names' ids, score bounds, prefilter bounds
 # Multipliers on the name score: a handle is weaker evidence than a display name (no

@@ -38,6 +38,11 @@ LATINIZE = [
     ("Аляксандр Лукашэнка", "alyaksandr lukashenka"),
     ("Ђоковић Новак", "djokovic novak"),
     ("Қасым-Жомарт Тоқаев", "qasym zhomart toqaev"),
+    # Chinese names in Russian (Palladius) spelling: чж = zh, цз = z (j before и я ю е, цзы zi)
+    ("Чжан Цзэминь", "zhan zemin"),
+    ("Цзян Цзинго", "jyan jingo"),
+    ("Цзыян", "ziyan"),
+    ("Дзержинский Цветков", "dzerzhinskiy tsvetkov"),     # no чж/цз: Russian table unchanged
     # Greek, Hebrew, Armenian, Georgian
     ("Κυριάκος Μητσοτάκης", "kyriakos mitsotakis"),
     ("בנימין נתניהו", "bnimin ntnyhu"),
@@ -109,12 +114,70 @@ NAME_KEYS = [
     (("pinotti", "binuti"), "bnt"),                    # Arabic ب for p
     (("philipp", "filip"), "flb"),
     (("tsarnaev", "zarnaev"), "zrnf"),
+    # Polish, German, French, Dutch, Hungarian spellings of щ, ч, дж: the English spelling's key
+    (("shchepan", "szczepan"), "sbn"),
+    (("shchukin", "chtchoukine", "schtschukin"), "skn"),
+    (("kachmarek", "kaczmarek"), "kcmrk"),
+    (("chernov", "tschernow"), "crnf"),
+    (("kochneva", "kotsjneva"), "kcnf"),
+    (("chaba", "csaba"), "cb"),
+    (("dzhugashvili", "dschugaschwili"), "jsfl"),
+]
+
+# Counter-cases: spellings the new folds must leave apart.
+NAME_KEYS_APART = [
+    ("balazs", "balaj"),      # Arabic ز+س latinizes "zs": not Hungarian zs for ж
+    ("tsar", "char"),         # ts stays ц
+    ("marco", "marcho"),      # only cz, cs, tsch, tsj, not every c, read ч
+    ("khan", "chan"),         # Latin ch stays ч in the key, kh stays х
 ]
 
 
 @pytest.mark.parametrize(("tokens", "key"), NAME_KEYS)
 def test_name_key_equalities(tokens, key):
     assert {name_key(token) for token in tokens} == {key}
+
+
+@pytest.mark.parametrize(("a", "b"), NAME_KEYS_APART)
+def test_name_key_keeps_apart(a, b):
+    assert name_key(a) != name_key(b)
+
+
+# Cyrillic names against their spelling in other national conventions (dev_translit_ru_tokens
+# kinds): each second reading of engine 1.2.0 (KEY_ALTS) lifts the pair to `at_least`, which
+# it was below without it (0.70-0.81 before).
+NATIONAL_SPELLINGS = [
+    ("Ковачич", "kovacic", 0.8),          # Serbo-Croatian č without its accent
+    ("Дольче", "dolce", 0.85),             # Italian ce
+    ("Новацкий", "nowacki", 0.8),          # Polish c = ц
+    ("Шерон", "cheron", 0.85),             # French ch = ш
+    ("Бержинский", "bierzynski", 0.8),     # Polish rz = ж
+    ("Залька", "salka", 0.85),             # German s = з
+    ("Гонсалес", "gonzalez", 0.8),         # Spanish z = с
+    ("Валиньяно", "valignano", 0.85),      # Italian gn = нь
+    ("Кидзава", "kizawa", 0.8),            # Japanese дз = z
+    ("Утида", "uchida", 0.8),              # Japanese ти = chi
+]
+
+
+@pytest.mark.parametrize(("query", "candidate", "at_least"), NATIONAL_SPELLINGS)
+def test_token_similarity_of_national_spellings(query, candidate, at_least):
+    assert token_similarity(latinize(query), latinize(candidate)) >= at_least
+
+
+# Counter-cases: where the second readings do not apply, pairs keep their similarity.
+@pytest.mark.parametrize(("a", "b", "at_most"), [
+    ("christian", "cristhiam", 0.73),    # initial c and ti before a vowel: no second reading
+    ("carlos", "charlos", 0.9),
+    ("khan", "chan", 0.65),              # no kh -> ch reading (it undid -vich ~ -vic)
+])
+def test_token_similarity_counter_cases(a, b, at_most):
+    assert token_similarity(a, b) <= at_most
+
+
+def test_vich_still_matches_vic_with_kh_in_the_name():
+    # All second readings of a token apply together: a kh -> ch reading would undo ch -> k.
+    assert token_similarity("mikhaylovich", "mikhailovic") >= 0.77
 
 
 # Each true pair must score above the wrong pairing beside it.
