@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (BigInteger, Boolean, Column, Connection, Date, DateTime, Dialect, Engine, Float, ForeignKey,
                         Index, Integer, MetaData, String, Table, Text, create_engine, event, false, insert, inspect,
                         make_url, select, text)
+from sqlalchemy.engine.interfaces import Compiled
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import TypeDecorator
 
@@ -346,11 +347,8 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
             p[where] = done[value] if value in done else done.setdefault(value, convert(value))
     if keys is not None and converters:
         params = [tuple(p) for p in params]  # the driver's form
-    cursor = conn.connection.cursor()
-    try:
+    with closing(conn.connection.cursor()) as cursor:
         cursor.executemany(statement, params)
-    finally:
-        cursor.close()
 
 
 @lru_cache(maxsize=64)
@@ -362,7 +360,7 @@ def _insert_plan(dialect: Dialect, table: Table, keys: tuple[str, ...]
     if defaulted:
         raise ValueError(f"insert_rows into {table.name} needs {', '.join(defaulted)} (Python-side defaults)")
     compiled = table.insert().compile(dialect=dialect, column_keys=list(keys))
-    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    order = _parameter_order(compiled)
     converters = []
     for name in order or keys:
         convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
@@ -390,12 +388,9 @@ def _run_plain(dbapi_connection: Any, dialect: Dialect, statement: Executable,
                params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     sql, order, defaults, columns = _plain_plan(dialect, statement)
     values = {**defaults, **params} if params else defaults
-    cursor = dbapi_connection.cursor()
-    try:
+    with closing(dbapi_connection.cursor()) as cursor:
         cursor.execute(sql, values if order is None else tuple(values[k] for k in order))
         row = cursor.fetchone() if cursor.description else None
-    finally:
-        cursor.close()
     if row is None:
         return None
     return {name: convert(value) if convert is not None and value is not None else value
@@ -412,11 +407,17 @@ def _plain_plan(dialect: Dialect, statement: Executable
     for name, bind in compiled.binds.items():
         if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
             raise ValueError(f"execute_plain: parameter {name} needs a type conversion")
-    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    order = _parameter_order(compiled)
     defaults = {name: value for name, value in compiled.params.items() if value is not None}
     selected = getattr(statement, "selected_columns", ())
     columns = tuple((c.key, c.type.dialect_impl(dialect).result_processor(dialect, None)) for c in selected)
     return str(compiled), order, defaults, columns
+
+
+def _parameter_order(compiled: Compiled) -> tuple[str, ...] | None:
+    """The parameter names in the order a positional driver (sqlite3) takes them; None for named
+    parameters (psycopg)."""
+    return tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
 
 
 def _add_missing_columns(conn: Connection, metadata: MetaData) -> None:
@@ -462,8 +463,5 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_on_begin(conn: Connection) -> None:
     immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
-    cursor = conn.connection.cursor()  # the driver's: see execute_plain
-    try:
+    with closing(conn.connection.cursor()) as cursor:  # the driver's: see execute_plain
         cursor.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-    finally:
-        cursor.close()

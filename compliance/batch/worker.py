@@ -191,9 +191,10 @@ class Worker:
             if time.perf_counter() - renewed > self._renew_every:
                 self.queue.renew(lease)  # a slow chunk keeps its lease; LeaseLostError if it was taken
                 renewed = time.perf_counter()
-        screened = [(o, o.account, o.result) for o in outcomes if o.account is not None and o.result is not None]
+        screened = [o for o in outcomes if o.account is not None and o.result is not None]
         # the review memory: the chunk's decisions in one query, rather than one per row with matches
-        for (o, *_), result in zip(screened, self.screener.remember_all([(a, r) for _, a, r in screened]), strict=True):
+        for o, result in zip(screened, self.screener.remember_all([(o.account, o.result) for o in screened]),
+                             strict=True):
             o.result = result
         self.stats.screen += time.perf_counter() - started
         return outcomes
