@@ -3,7 +3,8 @@
 Each account's forms (normalized names and handle) become the engine's probes: the tokens that
 are not light and every joined pair of adjacent tokens, each with its share of the form's
 weight, under the token weights of one engine (the lists in force). Distinct forms are kept
-once ("signatures"); probes are found by phonetic key, and by the keys one deletion away, as
+once ("signatures"); probes are found by phonetic key, the keys one deletion away, the second
+reading's key and, for short keys, the one-letter edits of the probe itself, as
 `NameIndex.similar` finds list tokens. `compliance.reverse_screening` searches it.
 """
 from __future__ import annotations
@@ -16,9 +17,9 @@ import numpy as np
 
 from compliance.matching.engine import Engine, query_forms
 from compliance.matching.features import potential_bonus, query_facts
-from compliance.matching.index import LIGHT_WEIGHT, MIN_DELETION_KEY
+from compliance.matching.index import EDIT_KEY, LIGHT_WEIGHT, MIN_DELETION_KEY
 from compliance.matching.scoring import ABJAD_SCRIPTS
-from compliance.matching.translit import name_key
+from compliance.matching.translit import edit_variants, key_readings
 from compliance.models import Query
 
 Signature = tuple[tuple[str, ...], bool]  # a form's tokens, and whether its script is vowel-less
@@ -103,7 +104,7 @@ class AccountIndex:
     """Monitored accounts by their forms' probes, under one engine's token weights.
 
     Flat arrays: probe -> (signatures, shares) (`post_*`), signature -> accounts (`sig_*`),
-    account -> signatures (`account_*`), and each probe key and its deletions as sorted hashes
+    account -> signatures (`account_*`), and what finds each probe as sorted hashes
     (`key_hash` -> `key_owner` -> `key_probes`).
     """
 
@@ -154,15 +155,29 @@ class AccountIndex:
         np.maximum.at(self.sig_bonus, link_sig, self.account_bonus[link_account])
 
     def _keys(self, probes: Mapping[str, int]) -> None:
-        """Each probe key, and its one-letter deletions for keys of 3+ letters, as sorted hashes."""
-        by_key: dict[str, list[int]] = {}
+        """What finds each probe, as sorted hashes (`key_hash`) of groups of probes (`key_owner`,
+        `key_probes`): its key and, for keys of MIN_DELETION_KEY - 1+ letters, the key's one-letter
+        deletions; its second reading's key; for keys of EDIT_KEY letters, the probe's own
+        edit_variants. `reverse_screening.lookups` gives what a list token looks for."""
+        groups: dict[tuple[str, str], list[int]] = {}
         for probe, pid in probes.items():
-            by_key.setdefault(name_key(probe), []).append(pid)
-        self.keys = list(by_key)
-        self.key_probes = list(by_key.values())
+            readings = key_readings(probe)
+            groups.setdefault(("key", readings[0]), []).append(pid)
+            if len(readings) > 1:
+                groups.setdefault(("second", readings[1]), []).append(pid)
+            if len(readings[0]) == EDIT_KEY:
+                groups.setdefault(("edit", probe), []).append(pid)
+        self.key_probes = list(groups.values())
         hashes, owners = array("q"), array("q")
-        for kid, key in enumerate(self.keys):
-            variants = {key} | (deletions(key) if len(key) >= MIN_DELETION_KEY - 1 else set())
+        for kid, (kind, text) in enumerate(groups):
+            if kind == "key":
+                variants = [("key", text)]
+                if len(text) >= MIN_DELETION_KEY - 1:
+                    variants += [("deleted", d) for d in deletions(text)]
+            elif kind == "second":
+                variants = [("second", text)]
+            else:
+                variants = [("edit", v) for v in edit_variants(text)]
             hashes.extend(hash(v) for v in variants)
             owners.extend([kid] * len(variants))
         stored = np.frombuffer(hashes, dtype=np.int64)

@@ -32,9 +32,9 @@ from compliance.account_index import AccountIndex, deletions
 # _name_bounds is the engine's own bound formula: replayed here, it must be the same function
 from compliance.matching.engine import TIE_BREAK, _name_bounds
 from compliance.matching.features import MIN_IDENTIFIER_LENGTH, Facts, entity_facts, evaluate, normalize_identifier
-from compliance.matching.index import LIGHT_WEIGHT, MIN_DELETION_KEY
+from compliance.matching.index import EDIT_KEY, LIGHT_WEIGHT, MIN_DELETION_KEY
 from compliance.matching.scoring import ABJAD_KEY_SIMILARITY, MIN_ABJAD_KEY, credit
-from compliance.matching.translit import name_key, token_similarity
+from compliance.matching.translit import edit_variants, key_readings, name_key, token_similarity
 from compliance.score_bound import TokenSimilarities, name_score_bound
 from watchlists.model import EntityType
 
@@ -160,34 +160,51 @@ class ReverseSearch:
     def _reach(self, token: str) -> list[tuple[int, float]]:
         """(probe, credit) for every account probe whose similarity table would hold this list token.
 
-        NameIndex.similar(probe) holds the list tokens whose key equals the probe's, is one letter
-        longer or shorter (probe keys of 3+ letters) or shares a one-letter deletion with it (both
-        4+ letters): exactly the probe keys whose stored variants (the key, and its deletions for
-        3+ letters) meet this token's key or, for 4+ letters, one of its deletions. A hash
-        collision can only add a probe, which the similarity then judges.
+        NameIndex.similar(probe) holds the list tokens whose key equals the probe's key or its
+        second reading's, is one letter longer or shorter than the probe's key (probe keys of 3+
+        letters) or shares a one-letter deletion with it (both 4+ letters); whose second reading's
+        key equals either of the probe's; and, both keys of EDIT_KEY letters, the list tokens one
+        letter edit from the probe: exactly the probes stored (AccountIndex._keys) under one of
+        this token's `lookups`. A hash collision can only add a probe, which the similarity
+        then judges.
         """
         found = self._reached.get(token)
         if found is not None:
             return found
         index = self.index
         key = name_key(token)
-        variants = [key, *(deletions(key) if len(key) >= MIN_DELETION_KEY else ())]
-        wanted = np.array([hash(v) for v in variants], dtype=np.int64)
+        wanted = np.array(lookups(token), dtype=np.int64)
         lo = np.searchsorted(index.key_hash, wanted, "left")
         hi = np.searchsorted(index.key_hash, wanted, "right")
+        probes = {p for kid in {int(k) for a, b in zip(lo, hi) for k in index.key_owner[a:b]}
+                  for p in index.key_probes[kid]}
         found = []
-        for kid in {int(k) for a, b in zip(lo, hi) for k in index.key_owner[a:b]}:
-            same = index.keys[kid] == key and len(key) >= MIN_ABJAD_KEY
-            for probe in index.key_probes[kid]:
-                text = index.probes[probe]
-                similarity = 1.0 if text == token else token_similarity(text, token)
-                if same and index.probe_abjad[probe]:  # the engine's rule for vowel-less scripts
-                    similarity = max(similarity, ABJAD_KEY_SIMILARITY)
-                gain = credit(similarity)
-                if gain > 0.0:
-                    found.append((probe, gain))
+        for probe in sorted(probes):
+            text = index.probes[probe]
+            similarity = 1.0 if text == token else token_similarity(text, token)
+            # the engine's rule for vowel-less scripts (NameIndex.same_key)
+            if index.probe_abjad[probe] and len(key) >= MIN_ABJAD_KEY and name_key(text) == key:
+                similarity = max(similarity, ABJAD_KEY_SIMILARITY)
+            gain = credit(similarity)
+            if gain > 0.0:
+                found.append((probe, gain))
         self._reached[token] = found
         return found
+
+
+def lookups(token: str) -> list[int]:
+    """The hashes a list token looks for among AccountIndex._keys' (see ReverseSearch._reach)."""
+    readings = key_readings(token)
+    key = readings[0]
+    wanted = [("key", key), ("second", key), ("deleted", key)]
+    if len(key) >= MIN_DELETION_KEY:
+        for d in deletions(key):
+            wanted += [("key", d), ("deleted", d)]
+    if len(readings) > 1:
+        wanted += [("key", readings[1]), ("second", readings[1])]
+    if len(key) == EDIT_KEY:
+        wanted += [("edit", v) for v in edit_variants(token)]
+    return sorted({hash(w) for w in wanted})
 
 
 def ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:

@@ -48,7 +48,9 @@ from watchlists.model import Entity, EntityType, Name
 # (Mohd, SHPG) expanded, assimilated articles (ar-Rahman, ud-Dawa) read as al, Hafiz kept as a
 # name, ezafe written one way, "and" and "&" dropped.
 # 1.2.0: national spellings of Cyrillic names (Szczepan, Kitaguchi, Kovacic) in the name key.
-ENGINE_VERSION = "1.2.0"
+# 1.3.0: retrieval reaches list tokens by second readings (Qaani ~ Ghani) and 3-letter keys'
+# tokens one letter edit away (Zahir ~ Zahid): bench/recall.py 98.39% -> 99.68% at review.
+ENGINE_VERSION = "1.3.0"
 Similarity = Callable[[str, str], float]
 Reached = tuple[np.ndarray, np.ndarray, np.ndarray]  # list names' ids, score bounds, prefilter bounds
 # Multipliers on the name score: a handle is weaker evidence than a display name (no

@@ -2,7 +2,9 @@
 
 A query token reaches list tokens that are equal, that share its phonetic key
 (`translit.name_key`: vowels and spelling variants folded, so Arabic-script tokens without
-short vowels meet their Latin forms), or whose key is one deletion away (a typo). Each
+short vowels meet their Latin forms) or a second reading of it (`translit.key_readings`: q
+read as gh, sh as ch, on either side: Qaani meets Ghani), or whose key is one letter edit
+away (a typo; for short keys, the token itself one edit away). Each
 reached list name accumulates the weight of the query tokens that reached it; that sum
 over the query's total weight bounds the query coverage any alignment can achieve, so
 names whose bound cannot reach the review threshold are never scored. Recall against
@@ -17,11 +19,17 @@ from functools import lru_cache
 import numpy as np
 
 from compliance.matching.scoring import ABJAD_KEY_SIMILARITY, MIN_ABJAD_KEY, credit
-from compliance.matching.translit import KeyedVocabulary, name_key
+from compliance.matching.translit import KeyedVocabulary, edit_variants, key_readings, name_key
 from compliance.matching.weights import TokenWeights
 
 # Only keys this long get one-deletion neighbours: short keys would reach everything.
 MIN_DELETION_KEY = 4
+# Keys one letter shorter than MIN_DELETION_KEY get no substitutions by key; tokens with such
+# keys meet the list tokens with such keys one letter edit away instead (zahir~zahid: keys
+# zhr/zhd; amir~amin), which bench/recall.py found missing. First-sight CPU time against
+# neither, same-process A/B over 2,000 queries of bench/speed.py's mix: these edits 1.05x;
+# key substitutions for 3-letter keys were 1.28x (1,000 queries, beside other variants).
+EDIT_KEY = MIN_DELETION_KEY - 1
 # A reached list token must be at least this similar to the query token to count.
 RELATED_FLOOR = 0.70
 # Tokens lighter than this (particles, legal forms: al, bin, co) have posting lists of
@@ -80,7 +88,7 @@ class NameIndex:
         self.shares = np.array(shares, dtype=np.float64)
         self.light_share = np.array(light)  # name id -> share of its weight in light tokens
         self.totals = np.array(totals)  # name id -> its distinct tokens' total weight
-        self.vocabulary = KeyedVocabulary(self.spans)
+        self.vocabulary = KeyedVocabulary(self.spans, EDIT_KEY)
         self.by_key = self.vocabulary.by_key
         deleted: dict[str, list[str]] = defaultdict(list)
         for key in self.by_key:
@@ -102,8 +110,9 @@ class NameIndex:
             if len(name_key(token)) < MIN_ABJAD_KEY:
                 return similar
             return {**similar, **{t: max(similar.get(t, 0.0), ABJAD_KEY_SIMILARITY) for t in self.same_key(token)}}
-        key = name_key(token)
-        keys = {key}
+        readings = key_readings(token)  # its key, and its second reading's: q as gh, sh as ch...
+        key = readings[0]
+        keys = set(readings)
         if len(key) >= MIN_DELETION_KEY - 1:
             keys.update(self.deleted.get(key, ()))  # the list key has one letter more
         if len(key) >= MIN_DELETION_KEY - 1:
@@ -111,7 +120,8 @@ class NameIndex:
         if len(key) >= MIN_DELETION_KEY:
             for d in _deletions(key):
                 keys.update(self.deleted.get(d, ()))  # one letter substituted
-        return self.vocabulary.similar(token, keys, RELATED_FLOOR)
+        edits = edit_variants(token) if len(key) == EDIT_KEY else ()
+        return self.vocabulary.similar(token, keys, RELATED_FLOOR, readings, edits)
 
     def same_key(self, token: str) -> list[str]:
         """List tokens with the same phonetic key."""

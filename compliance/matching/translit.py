@@ -475,9 +475,20 @@ def _profile(token: str) -> tuple[str, str, str, bool]:
     is the folded token with each vowel run as "a" (consonants and syllable count).
     """
     key = name_key(token)
-    second = KEY_ALT.sub(lambda m: KEY_ALTS[m.group()], token)
     skeleton = KEY_DOUBLES.sub(r"\1", KEY_VOWELS.sub("a", _fold(token)))
-    return key, key if second == token else _key(second), skeleton, VOWEL.search(token) is not None
+    return key, _second_key(token, key), skeleton, VOWEL.search(token) is not None
+
+
+def _second_key(token: str, key: str) -> str:
+    """The key of the token's second reading (KEY_ALTS applied); `key` (its name_key) if none applies."""
+    second = KEY_ALT.sub(lambda m: KEY_ALTS[m.group()], token)
+    return key if second == token else _key(second)
+
+
+def key_readings(token: str) -> tuple[str, ...]:
+    """The token's name_key, then its second reading's key where that differs."""
+    key, second = _profile(token)[:2]
+    return (key,) if second == key else (key, second)
 
 
 @lru_cache(maxsize=KEY_CACHE)
@@ -515,27 +526,50 @@ def token_similarity(a: str, b: str) -> float:
 class KeyedVocabulary:
     """Latinized tokens grouped by name_key, for comparing one token against many groups.
 
-    `similar(token, keys, floor)` gives the same values as token_similarity against every
-    token of the given key groups, in bulk: each of its parts (edit, skeleton and key
-    similarity, the last the best of the four pairings of first and second readings, which
-    is what token_similarity's conditions amount to) in rapidfuzz batch calls.
+    `similar(token, keys, floor, seconds, edits)` gives the same values as token_similarity
+    against every token of the key groups `keys`, every token whose second reading's key is
+    in `seconds`, and every token of an `edit_key`-letter key listed under one of `edits`
+    (`by_edit`: one edit from the token whose `edit_variants` they are), in bulk: each of its
+    parts (edit, skeleton and key similarity, the last the best of the four pairings of first
+    and second readings, which is what token_similarity's conditions amount to) in rapidfuzz
+    batch calls.
     """
 
-    def __init__(self, tokens: Iterable[str]) -> None:
+    def __init__(self, tokens: Iterable[str], edit_key: int = 0) -> None:
         groups: dict[str, list[str]] = defaultdict(list)
+        seconds: dict[str, list[str]] = defaultdict(list)
         for token in tokens:
-            groups[name_key(token)].append(token)
+            key = name_key(token)
+            groups[key].append(token)
+            second = _second_key(token, key)
+            if second != key:
+                seconds[second].append(token)
         self.by_key: dict[str, list[str]] = dict(groups)
+        # second reading's key -> the tokens that have it, where it is not their name_key
+        self.by_second: dict[str, list[str]] = dict(seconds)
+        # tokens whose key has `edit_key` letters, under themselves and each of their one-letter
+        # deletions: one edit apart is sharing an entry
+        edits: dict[str, list[str]] = defaultdict(list)
+        for key, members in self.by_key.items():
+            if len(key) == edit_key:
+                for token in members:
+                    for variant in edit_variants(token):
+                        edits[variant].append(token)
+        self.by_edit: dict[str, list[str]] = dict(edits)
         self._groups: dict[str, KeyGroup] = {}  # made on first use: most keys are never probed
+        self._loose: dict[tuple[bool, str], LooseGroup] = {}
 
-    def similar(self, token: str, keys: Iterable[str], floor: float) -> dict[str, float]:
-        """token_similarity(token, t) for every t in the key groups `keys` at or above `floor`."""
+    def similar(self, token: str, keys: Iterable[str], floor: float, seconds: Iterable[str] = (),
+                edits: Iterable[str] = ()) -> dict[str, float]:
+        """token_similarity(token, t) at or above `floor` for every t in the key groups `keys`,
+        whose second reading's key is in `seconds`, or listed under one of `edits` (by_edit).
+        A token found twice is compared twice, to the same value."""
         ka, xa, sa, vowel_a = _profile(token)
         tokens: list[str] = []
         skeletons: list[str] = []
         group_keys: list[str] = []  # the groups' keys (their tokens' name_key)
         sizes: list[int] = []  # and sizes
-        seconds: list[str] = []  # each token's second reading
+        alternatives: list[str] = []  # each token's second reading
         lifted: list[int] = []  # positions where a vowel-less side may be judged by its key
         long_key = len(ka) > 2
         for kb in keys:
@@ -551,11 +585,27 @@ class KeyedVocabulary:
             skeletons += group_skeletons
             group_keys.append(kb)
             sizes.append(len(group_tokens))
-            seconds += group_alternatives
+            alternatives += group_alternatives
+        for by_edit, wanted in ((False, seconds), (True, edits)):
+            for lookup in wanted:
+                loose = self._loose.get((by_edit, lookup))
+                if loose is None:
+                    members = (self.by_edit if by_edit else self.by_second).get(lookup)
+                    if members is None:
+                        continue
+                    loose = self._loose[(by_edit, lookup)] = _loose_group(members)
+                (group_tokens, group_skeletons, group_alternatives, vowelless), own_keys, ones, long_keyed = loose
+                if long_key and long_keyed and (vowelless or not vowel_a):
+                    lifted += [len(tokens) + i for i in long_keyed if not vowel_a or i in vowelless]
+                tokens += group_tokens
+                skeletons += group_skeletons
+                group_keys += own_keys
+                sizes += ones
+                alternatives += group_alternatives
         if not tokens:
             return {}
         readings = (ka,) if xa == ka else (ka, xa)
-        key = _similarities(readings, group_keys + seconds).max(axis=0)
+        key = _similarities(readings, group_keys + alternatives).max(axis=0)
         key = np.maximum(np.repeat(key[:len(group_keys)], sizes), key[len(group_keys):])
         score = (_similarities((token,), tokens)[0] + _similarities((sa,), skeletons)[0] + key) / 3
         for i in lifted:
@@ -563,6 +613,12 @@ class KeyedVocabulary:
                 score[i] = max(score[i], VOWELLESS_KEY_SCALE * key[i])
         found = np.flatnonzero(score >= floor)
         return dict(zip([tokens[i] for i in found.tolist()], score[found].tolist()))
+
+
+def edit_variants(token: str) -> tuple[str, ...]:
+    """The token and each of its one-letter deletions: two tokens one edit (or one adjacent
+    swap) apart share one of these."""
+    return (token, *{token[:i] + token[i + 1:] for i in range(len(token))})
 
 
 def _similarities(queries: Sequence[str], choices: list[str]) -> np.ndarray:
@@ -581,3 +637,14 @@ def _key_group(tokens: Sequence[str]) -> KeyGroup:
     profiles = [_profile(t) for t in tokens]
     return (tuple(tokens), tuple(p[2] for p in profiles), tuple(p[1] for p in profiles),
             tuple(i for i, p in enumerate(profiles) if not p[3]))
+
+
+# Tokens of different keys, found together some other way than by key: the KeyGroup, each
+# token's name_key, a 1 per token (their group sizes), and the positions whose key has 3+
+# letters (where a vowel-less side may be judged by its key).
+LooseGroup = tuple[KeyGroup, tuple[str, ...], tuple[int, ...], tuple[int, ...]]
+
+
+def _loose_group(tokens: Sequence[str]) -> LooseGroup:
+    keys = tuple(name_key(t) for t in tokens)
+    return _key_group(tokens), keys, (1,) * len(tokens), tuple(i for i, k in enumerate(keys) if len(k) > 2)

@@ -14,7 +14,7 @@ import pytest
 from compliance.matching.engine import query_forms
 from compliance.matching.index import NameIndex
 from compliance.matching.scoring import QueryName, credit, evidence_factor, name_score
-from compliance.matching.translit import KeyedVocabulary, name_key, token_similarity
+from compliance.matching.translit import KeyedVocabulary, key_readings, name_key, token_similarity
 from compliance.matching.weights import TokenWeights
 from compliance.models import Query
 
@@ -45,6 +45,33 @@ def test_vocabulary_groups_by_key():
     vocabulary = KeyedVocabulary(VOCABULARY)
     assert all(name_key(t) == key for key, tokens in vocabulary.by_key.items() for t in tokens)
     assert vocabulary.similar("mohammed", ["nosuchkey"], 0.0) == {}
+
+
+@pytest.mark.parametrize("token", ["ghasem", "qasem", "othman", "hamshou", "zhang", "mohammed"])
+def test_vocabulary_similar_by_second_reading_is_token_similarity(token):
+    """Tokens found by their second reading's key get token_similarity too, each once."""
+    vocabulary = KeyedVocabulary(VOCABULARY + ["hamcho", "ghani"])
+    seconds = list(vocabulary.by_second)
+    assert all(key_readings(t)[1] == k for k, tokens in vocabulary.by_second.items() for t in tokens)
+    keys = list(vocabulary.by_key)[:5]
+    found = vocabulary.similar(token, keys, 0.0, seconds)
+    expected = {t: token_similarity(token, t) for k in keys for t in vocabulary.by_key[k]}
+    expected |= {t: token_similarity(token, t) for k in seconds for t in vocabulary.by_second[k]}
+    assert found.keys() == expected.keys()
+    assert all(found[t] == expected[t] for t in expected)
+
+
+def test_index_reaches_second_readings_and_short_key_substitutions():
+    """The retrieval misses bench/recall.py found: a query's second reading meets a list key
+    (qaani: kn, read as ghaani: jn = ghani), a list token's second reading meets the query's key
+    (ghasem: jsm = qasem read as ghasem), and 3-letter keys one substitution apart (zahir: zhr,
+    zahid: zhd)."""
+    names = [tuple(n.split()) for n in ("ghani one", "qasem two", "zahid three", "amin four", "hamcho five")]
+    index = NameIndex(enumerate(names), TokenWeights.from_names(names))
+    for query, listed in (("qaani", "ghani"), ("ghasem", "qasem"), ("zahir", "zahid"), ("amir", "amin"),
+                          ("hamshou", "hamcho")):
+        assert index.similar(query, False)[listed] == token_similarity(query, listed)
+    assert "zahid" not in index.similar("zara", False)  # keys zr and zhd: two letters apart
 
 
 @pytest.fixture(scope="module")

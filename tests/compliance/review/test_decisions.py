@@ -74,16 +74,21 @@ def test_the_queue_pages_with_a_cursor(screener, desk):
 def test_a_screening_closes_when_every_match_has_a_final_decision(screener, desk, analyst):
     screened = screener.screen(account("Kim Jong Un"), SCREENER)
     sid = screened["screening_id"]
-    first, second = (m["entity_id"] for m in screened["matches"])
+    first, *others = (m["entity_id"] for m in screened["matches"])
+    assert first == "ofac_sdn:20157" and others  # KIM, Jong Un; then Tong Un KIM...
     desk.decide(sid, first, "true_match", "the leader", analyst)
-    desk.decide(sid, second, "escalated", "unsure", analyst)  # not final: still open
+    for other in others:
+        desk.decide(sid, other, "escalated", "unsure", analyst)  # not final: still open
     [item] = desk.queue.page("open")["items"]
-    assert (item["decided_count"], item["match_count"]) == (1, 2)
-    assert [m["decision"]["decision"] for m in item["matches"]] == ["true_match", "escalated"]
-    desk.decide(sid, second, "false_positive", "an alias collision", analyst)
+    assert (item["decided_count"], item["match_count"]) == (1, 1 + len(others))
+    assert [m["decision"]["decision"] for m in item["matches"]] == ["true_match"] + ["escalated"] * len(others)
+    for other in others[:-1]:
+        desk.decide(sid, other, "false_positive", "an alias collision", analyst)
+    assert len(desk.queue.page("open")["items"]) == 1  # one match still escalated
+    desk.decide(sid, others[-1], "false_positive", "an alias collision", analyst)
     assert desk.queue.page("open")["items"] == []
     [closed] = desk.queue.page("closed")["items"]
-    assert closed["status"] == "closed" and closed["matches"][1]["decision"]["decision"] == "false_positive"
+    assert closed["status"] == "closed" and closed["matches"][-1]["decision"]["decision"] == "false_positive"
 
 
 def test_batches_and_their_items_enter_the_queue(screener, desk):
