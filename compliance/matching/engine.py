@@ -50,7 +50,9 @@ from watchlists.model import Entity, EntityType, Name
 # 1.2.0: national spellings of Cyrillic names (Szczepan, Kitaguchi, Kovacic) in the name key.
 # 1.3.0: retrieval reaches list tokens by second readings (Qaani ~ Ghani) and 3-letter keys'
 # tokens one letter edit away (Zahir ~ Zahid): bench/recall.py 98.39% -> 99.68% at review.
-ENGINE_VERSION = "1.3.0"
+# 1.4.0: an adjacent swap in a 4-letter token is one edit (BAID ~ ABID), as from 5 letters;
+# AO leading a name is a legal form (AO 'INSTITUTE ...' ~ JSC 'INSTITUTE ...').
+ENGINE_VERSION = "1.4.0"
 Similarity = Callable[[str, str], float]
 Reached = tuple[np.ndarray, np.ndarray, np.ndarray]  # list names' ids, score bounds, prefilter bounds
 # Multipliers on the name score: a handle is weaker evidence than a display name (no

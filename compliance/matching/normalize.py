@@ -101,6 +101,10 @@ LEGAL_FAMILIES = {
 }
 LEGAL_FAMILY = {form: family for family, forms in LEGAL_FAMILIES.items() for form in forms}
 _MAX_FORM_LEN = max(len(p) for p in LEGAL_FORMS)
+# Two-letter forms are legal forms at a name's start only if nothing else starts names so:
+# 116 list names start with AO (Russian joint stock company: "AO 'INSTITUTE ...'"), while SA,
+# AG and AS start given names and surnames (SA'ID, AG ALHOUSSEINI, AS'AD).
+LEADING_SHORT_FORMS = frozenset({"ao"})
 LEGAL_TOKENS = frozenset(LEGAL_FAMILIES)
 # Abbreviations the lists and account holders write for whole words (Malaysian and
 # Bangladeshi "Mohd", "Md"; OFAC's "SHPG CO"), expanded before matching and recorded; in
@@ -214,8 +218,9 @@ def _canonical_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
     while i < len(tokens):
         for size in range(min(_MAX_FORM_LEN, len(tokens) - i), 0, -1):
             canonical = LEGAL_FORMS.get(tuple(tokens[i:i + size]))
-            # a one-letter-token form ("s a") only counts after the first token
-            if canonical is not None and (i > 0 or size == len(tokens) or len(tokens[i]) > 2):
+            # a form of short tokens ("s a", "ag") only counts after the first token
+            if canonical is not None and (i > 0 or size == len(tokens) or len(tokens[i]) > 2
+                                          or tokens[i] in LEADING_SHORT_FORMS):
                 out.append(LEGAL_FAMILY[canonical])
                 forms.append(canonical)
                 i += size

@@ -33,6 +33,9 @@ def test_titles_are_removed_and_recorded(text, tokens, titles):
         ("PAO MOSOBLBANK", ("jsc", "mosoblbank"), ("pjsc",)),
         ("CAR ESCORT SERVICES S.A.L.", ("car", "escort", "services", "jsc"), ("sal",)),
         ("BANK MELLI IRAN", ("bank", "melli", "iran"), ()),
+        ("AO 'INSTITUTE GIPROSTROYMOST'", ("jsc", "institute", "giprostroymost"), ("jsc",)),  # AO leads
+        ("AG ALHOUSSEINI, Houka", ("ag", "alhousseini", "houka"), ()),  # other short forms do not
+        ("SA ACME", ("sa", "acme"), ()),
     ],
 )
 def test_legal_forms_match_by_family(text, tokens, forms):

@@ -60,3 +60,13 @@ def test_initials_earn_partial_credit(weights):
     wrong = name_score(("m", "khamenei"), ("khamenei", "ali"), weights)
     assert full.score > initial.score > wrong.score
     assert any(p.query == "a" and p.candidate == "ali" for p in initial.pairs)
+
+
+def test_an_adjacent_swap_in_a_four_letter_token_is_one_edit(weights):
+    """BAID HAMID MAHMUD AL-TIKRITI is the UN's ABID HAMID MAHMUD AL-TIKRITI, one swap apart
+    (yente's treated UN names); from 4 letters a swap aligns at its OSA similarity, 0.75."""
+    swapped = name_score(("baid", "hamid", "mahmud", "al", "tikriti"), ("abid", "hamid", "mahmud", "al", "tikriti"),
+                         weights)
+    assert [p.similarity for p in swapped.pairs if p.query == "baid"] == [0.75]
+    three = name_score(("kim", "sko", "chol"), ("kim", "sok", "chol"), weights)  # 3 letters: two edits of three
+    assert "sko" in three.unmatched_query
