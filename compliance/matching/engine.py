@@ -52,7 +52,9 @@ from watchlists.model import Entity, EntityType, Name
 # tokens one letter edit away (Zahir ~ Zahid): bench/recall.py 98.39% -> 99.68% at review.
 # 1.4.0: an adjacent swap in a 4-letter token is one edit (BAID ~ ABID), as from 5 letters;
 # AO leading a name is a legal form (AO 'INSTITUTE ...' ~ JSC 'INSTITUTE ...').
-ENGINE_VERSION = "1.4.0"
+# 1.5.0: dotted acronyms of 3+ letters are one word (M.E.N.A. ~ MENA), dotted legal forms read
+# as forms (L.T.D., D.O.O., S.C.S.).
+ENGINE_VERSION = "1.5.0"
 Similarity = Callable[[str, str], float]
 Reached = tuple[np.ndarray, np.ndarray, np.ndarray]  # list names' ids, score bounds, prefilter bounds
 # Multipliers on the name score: a handle is weaker evidence than a display name (no

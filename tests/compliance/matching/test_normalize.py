@@ -36,6 +36,10 @@ def test_titles_are_removed_and_recorded(text, tokens, titles):
         ("AO 'INSTITUTE GIPROSTROYMOST'", ("jsc", "institute", "giprostroymost"), ("jsc",)),  # AO leads
         ("AG ALHOUSSEINI, Houka", ("ag", "alhousseini", "houka"), ()),  # other short forms do not
         ("SA ACME", ("sa", "acme"), ()),
+        ("CYLINDER SYSTEM L.T.D.", ("cylinder", "system", "ltd"), ("ltd",)),  # dotted forms
+        ("PALEA D.O.O.", ("palea", "ltd"), ("doo",)),
+        ("INGRANRES Y CIA S.C.S.", ("ingranres", "y", "corp", "llp"), ("co", "scs")),
+        ("KIM Doo Hwan", ("kim", "doo", "hwan"), ()),  # a given name, not d.o.o.
     ],
 )
 def test_legal_forms_match_by_family(text, tokens, forms):
@@ -124,3 +128,17 @@ def test_handles_are_split(handle, tokens):
 def test_ocr_digits_inside_words(text, tokens):
     assert name_form(text).tokens == tokens
 
+
+
+@pytest.mark.parametrize(
+    "text, tokens",
+    [
+        ("M.E.N.A. CRYSTAL SUGAR COMPANY", ("mena", "crystal", "sugar", "corp")),  # = MENA CRYSTAL...
+        ("N.P.T.T. DONA-SHELL", ("nptt", "dona", "shell")),
+        ("T.D.G.", ("tdg",)),
+        ("J.R. Smith", ("j", "r", "smith")),  # two letters: initials
+        ("DMR C.I. S.A.S.", ("dmr", "c", "i", "jsc")),
+    ],
+)
+def test_dotted_acronyms_are_one_word(text, tokens):
+    assert name_form(text).tokens == tokens
