@@ -6,16 +6,21 @@ Each measurement stops after --seconds or --records, whichever comes first. Post
 measured when --pg (default: COMPLIANCE_TEST_DATABASE_URL) reaches a server. Last, the latency
 of single appends on SQLite: most commits are cheap, a few also run SQLite's automatic WAL
 checkpoint (every 1,000 pages of log) and stall the appender for milliseconds; and the same with
-the checkpoints left to a thread (`Store.checkpoints_in_background`, as batch workers do).
+the checkpoints left to a thread (`Store.checkpoints_in_background`, as batch workers do). And
+contended appends on SQLite: 2 processes of 4 threads, each thread ~2 ms of CPU (a screening's
+share) then one append, with the writers queued on `store.WriterQueue` and, as the baseline in
+the same run, on SQLite's busy handler alone; --rounds alternates the two.
 
-    .venv/bin/python bench/audit.py [--seconds 5] [--batch 500] [--pg URL]
+    .venv/bin/python bench/audit.py [--seconds 5] [--batch 500] [--pg URL] [--contended 300] [--rounds 3]
 """
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -138,6 +143,61 @@ def append_latencies(url: str, seconds: float, records: int, background: bool = 
             "slowest 2% share": slowest}
 
 
+CONTENDED_PROCESSES, CONTENDED_THREADS, CONTENDED_WORK_MS = 2, 4, 2.0
+
+
+def _spin(milliseconds: float) -> None:
+    end = time.perf_counter() + milliseconds / 1000
+    while time.perf_counter() < end:
+        pass
+
+
+def _contended_process(url: str, queued: bool, appends: int, out) -> None:
+    store = Store.connect(url)
+    if not queued:
+        store._writers = None  # the baseline: SQLite's busy handler alone
+    log = AuditLog(store)
+    waits: list[float] = []
+    lock = threading.Lock()
+
+    def thread() -> None:
+        own = []
+        for n in range(appends):
+            _spin(CONTENDED_WORK_MS)
+            began = time.perf_counter()
+            log.append(screening_event(n))
+            own.append(time.perf_counter() - began)
+        with lock:
+            waits.extend(own)
+
+    threads = [threading.Thread(target=thread) for _ in range(CONTENDED_THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.put(waits)
+
+
+def contended(directory: str, queued: bool, appends: int) -> dict[str, float]:
+    """Append latency (ms, lock wait included) and wall seconds of CONTENDED_PROCESSES forked
+    processes of CONTENDED_THREADS threads appending to one fresh SQLite store."""
+    url = f"sqlite:///{directory}/contended-{uuid.uuid4().hex}.sqlite3"
+    Store.connect(url).close()
+    fork = multiprocessing.get_context("fork")
+    out = fork.Queue()
+    processes = [fork.Process(target=_contended_process, args=(url, queued, appends, out))
+                 for _ in range(CONTENDED_PROCESSES)]
+    start = time.perf_counter()
+    for process in processes:
+        process.start()
+    waits = sorted(w for _ in processes for w in out.get())
+    for process in processes:
+        process.join()
+    rank = lambda p: waits[min(len(waits) - 1, int(p * len(waits)))] * 1e3  # noqa: E731
+    return {"appends": len(waits), "p50": rank(0.5), "p99": rank(0.99), "p99.9": rank(0.999),
+            "max": waits[-1] * 1e3, "wall": time.perf_counter() - start}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="time bound per measurement")
@@ -145,12 +205,16 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=500, help="records per append_many() call")
     parser.add_argument("--pg", default=os.environ.get("COMPLIANCE_TEST_DATABASE_URL"),
                         help="PostgreSQL URL (postgresql+psycopg://...)")
+    parser.add_argument("--contended", type=int, default=300, help="appends per thread, contended (0: skip)")
+    parser.add_argument("--rounds", type=int, default=3, help="contended runs each way, alternating")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
         backends = {"SQLite (WAL, synchronous=NORMAL)": run(f"sqlite:///{tmp}/audit.sqlite3", args.seconds,
                                                               args.records, args.batch)}
         latencies = append_latencies(f"sqlite:///{tmp}/latency.sqlite3", args.seconds, args.records)
         background = append_latencies(f"sqlite:///{tmp}/background.sqlite3", args.seconds, args.records, True)
+        rounds = [(queued, contended(tmp, queued, args.contended)) for _ in range(args.rounds if args.contended else 0)
+                  for queued in (False, True)]
     if args.pg:
         try:
             with postgres_schema(args.pg) as url:
@@ -170,6 +234,14 @@ def main() -> int:
     print(f"  checkpoints in a thread, {background['appends']:,} appends: p50 {background['p50']:.0f} us, "
           f"p99 {background['p99']:.0f} us, max {background['max']:.0f} us; the slowest 2% hold "
           f"{background['slowest 2% share']:.0%} of the total time")
+    if rounds:
+        print(f"\nSQLite contended appends: {CONTENDED_PROCESSES} processes x {CONTENDED_THREADS} threads, each "
+              f"{CONTENDED_WORK_MS:g} ms of CPU then one append; append latency in ms, lock wait included")
+        print(f"  {'writers':40} {'appends':>8} {'p50':>7} {'p99':>7} {'p99.9':>7} {'max':>8} {'wall s':>7}")
+        for queued, r in rounds:
+            label = "queued on WriterQueue (flock)" if queued else "baseline: SQLite's busy handler alone"
+            print(f"  {label:40} {r['appends']:8,} {r['p50']:7.2f} {r['p99']:7.2f} {r['p99.9']:7.2f} "
+                  f"{r['max']:8.1f} {r['wall']:7.2f}")
     return 0
 
 

@@ -221,6 +221,35 @@ def _forked_worker(store: Store, worker: int) -> None:
         log.append(AuditEvent("screen", Actor(name=f"worker-{worker}"), detail={"i": i}))
 
 
+def test_sqlite_writers_queue_across_threads_and_forked_processes(tmp_path):
+    """A SQLite file's writers queue on WriterQueue's lock before BEGIN IMMEDIATE: a forked child
+    (which inherits the parent's descriptor of the lock file, and must not share its lock) and
+    another thread of the parent wait while the parent holds it, and go once it lets go."""
+    store = Store.connect(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+    queue = store._writers
+    assert queue is not None and Store.connect("sqlite://")._writers is None  # files only
+    fork = multiprocessing.get_context("fork")
+    child_has_it = fork.Event()
+    thread_has_it = threading.Event()
+
+    def take(flag) -> None:
+        with queue.held():
+            flag.set()
+
+    with queue.held():  # this thread's descriptor exists before the fork
+        child = fork.Process(target=take, args=(child_has_it,))
+        child.start()
+        thread = threading.Thread(target=take, args=(thread_has_it,))
+        thread.start()
+        assert not child_has_it.wait(0.5) and not thread_has_it.is_set()  # both still waiting
+    assert child_has_it.wait(10) and thread_has_it.wait(10)
+    child.join(10)
+    thread.join(10)
+    assert child.exitcode == 0
+    with store.begin_write() as conn:  # and the store's writes still go through it
+        conn.execute(text("SELECT 1"))
+
+
 def test_forked_workers_keep_one_chain_after_dispose(store):
     """gunicorn preloads the app, then forks: the workers' appends and the parent's form one chain."""
     log = AuditLog(store)
