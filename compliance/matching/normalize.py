@@ -104,8 +104,8 @@ LEGAL_FAMILIES = {
 LEGAL_FAMILY = {form: family for family, forms in LEGAL_FAMILIES.items() for form in forms}
 _MAX_FORM_LEN = max(len(p) for p in LEGAL_FORMS)
 # Two-letter forms are legal forms at a name's start only if nothing else starts names so:
-# 116 list names start with AO (Russian joint stock company: "AO 'INSTITUTE ...'"), while SA,
-# AG and AS start given names and surnames (SA'ID, AG ALHOUSSEINI, AS'AD).
+# 116 list names start with AO, the Russian joint stock company ("AO 'INSTITUTE ...'"), while
+# SA, AG and AS start given names and surnames (SA'ID, AG ALHOUSSEINI, AS'AD).
 LEADING_SHORT_FORMS = frozenset({"ao"})
 LEGAL_TOKENS = frozenset(LEGAL_FAMILIES)
 # Abbreviations the lists and account holders write for whole words (Malaysian and
