@@ -30,7 +30,12 @@ TOKEN_FULL = 0.92
 # the list token's key ("khamnei" ~ "khamenei", both "hmn") is taken as this similar.
 ABJAD_SCRIPTS = frozenset({"Arabic", "Hebrew"})
 ABJAD_KEY_SIMILARITY = 0.95
-MIN_ABJAD_KEY = 2  # two-letter keys ("md": madi, maydeh, mahdi) are too common to vouch
+# Keys of this many letters vouch; one-letter keys do not. Two-letter keys are common ("md":
+# madi, maydeh, mahdi) and bring false alerts (maydeh ~ madi). At 3 (engine 1.3.0, review
+# 0.74), bench/quality.py's screened false alerts fell from 23 to 20 of 2,000, but recall at
+# review fell by 4.3 (google ar2en) and 5.9 (Arabic tokens); raising review to 0.76 instead
+# cost 1.1 and 0.8 (and 2.4 on Cyrillic tokens).
+MIN_ABJAD_KEY = 2
 # Tokens of three letters or fewer (Korean and Chinese syllables, short given names) may be
 # no more similar than their plain edit similarity plus this: "ji"~"ju" is not a 0.83 pair.
 SHORT_TOKEN = 2
