@@ -19,7 +19,7 @@ from compliance.matching.engine import Engine, query_forms
 from compliance.matching.features import potential_bonus, query_facts
 from compliance.matching.index import EDIT_KEY, LIGHT_WEIGHT, MIN_DELETION_KEY
 from compliance.matching.scoring import ABJAD_SCRIPTS
-from compliance.matching.translit import edit_variants, key_readings
+from compliance.matching.translit import deletions, edit_variants, key_readings
 from compliance.models import Query
 
 Signature = tuple[tuple[str, ...], bool]  # a form's tokens, and whether its script is vowel-less
@@ -184,8 +184,3 @@ class AccountIndex:
         order = np.argsort(stored, kind="stable")
         self.key_hash = stored[order]
         self.key_owner = np.frombuffer(owners, dtype=np.int64)[order]
-
-
-def deletions(key: str) -> set[str]:
-    """The strings one letter shorter than `key`."""
-    return {key[:i] + key[i + 1:] for i in range(len(key))}

@@ -28,13 +28,13 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from compliance.account_index import AccountIndex, deletions
+from compliance.account_index import AccountIndex
 # _name_bounds is the engine's own bound formula: replayed here, it must be the same function
 from compliance.matching.engine import TIE_BREAK, _name_bounds
 from compliance.matching.features import MIN_IDENTIFIER_LENGTH, Facts, entity_facts, evaluate, normalize_identifier
 from compliance.matching.index import EDIT_KEY, LIGHT_WEIGHT, MIN_DELETION_KEY
 from compliance.matching.scoring import ABJAD_KEY_SIMILARITY, MIN_ABJAD_KEY, credit
-from compliance.matching.translit import edit_variants, key_readings, name_key, token_similarity
+from compliance.matching.translit import deletions, edit_variants, key_readings, name_key, token_similarity
 from compliance.score_bound import TokenSimilarities, name_score_bound
 from watchlists.model import EntityType
 

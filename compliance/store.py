@@ -211,7 +211,7 @@ class Store:
         self._writers: WriterQueue | None = None
         if self.backend == "sqlite":
             event.listen(engine, "connect", self._on_connect)
-            if engine.url.database not in (None, "", ":memory:"):
+            if _sqlite_file(engine.url.database):
                 self._writers = WriterQueue(f"{engine.url.database}.writers")
 
     def _on_connect(self, dbapi_connection: Any, _record: Any) -> None:
@@ -262,7 +262,7 @@ class Store:
         no such wait. Enter it where the process will not fork (a batch worker's run): a forked
         child would not have the thread.
         """
-        if self.backend != "sqlite" or self.engine.url.database in (None, "", ":memory:"):
+        if self.backend != "sqlite" or not _sqlite_file(self.engine.url.database):
             yield
             return
         with self._checkpointing:
@@ -487,6 +487,11 @@ def _add_missing_columns(conn: Connection, metadata: MetaData) -> None:
                                   f"ADD COLUMN {compiler.get_column_specification(column)}"))
 
 
+def _sqlite_file(database: str | None) -> bool:
+    """Whether a SQLite URL's database is a file (not in memory)."""
+    return database not in (None, "", ":memory:")
+
+
 def _create_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
@@ -494,7 +499,7 @@ def _create_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
     if parsed.get_backend_name() != "sqlite":
         raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
-    if parsed.database and parsed.database != ":memory:":
+    if _sqlite_file(parsed.database):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
     event.listen(engine, "connect", _sqlite_on_connect)

@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from compliance.matching.scoring import ABJAD_KEY_SIMILARITY, MIN_ABJAD_KEY, credit
-from compliance.matching.translit import KeyedVocabulary, edit_variants, key_readings, name_key
+from compliance.matching.translit import KeyedVocabulary, deletions, edit_variants, key_readings, name_key
 from compliance.matching.weights import TokenWeights
 
 # Only keys this long get one-deletion neighbours: short keys would reach everything.
@@ -48,10 +48,6 @@ REACH_CACHE = 16_384
 def joined_pairs(tokens: Sequence[str]) -> list[str]:
     """Adjacent tokens written together, for compounds written apart on the other side."""
     return [a + b for a, b in zip(tokens, tokens[1:])]
-
-
-def _deletions(key: str) -> set[str]:
-    return {key[:i] + key[i + 1:] for i in range(len(key))}
 
 
 class NameIndex:
@@ -93,7 +89,7 @@ class NameIndex:
         deleted: dict[str, list[str]] = defaultdict(list)
         for key in self.by_key:
             if len(key) >= MIN_DELETION_KEY:
-                for d in _deletions(key):
+                for d in deletions(key):
                     deleted[d].append(key)
         self.deleted = dict(deleted)
         self.similar = lru_cache(maxsize=SIMILAR_CACHE)(self._similar)
@@ -114,12 +110,12 @@ class NameIndex:
         key = readings[0]
         keys = set(readings)
         if len(key) >= MIN_DELETION_KEY - 1:
+            shorter = deletions(key)
             keys.update(self.deleted.get(key, ()))  # the list key has one letter more
-        if len(key) >= MIN_DELETION_KEY - 1:
-            keys.update(_deletions(key))  # the list key has one letter less
-        if len(key) >= MIN_DELETION_KEY:
-            for d in _deletions(key):
-                keys.update(self.deleted.get(d, ()))  # one letter substituted
+            keys.update(shorter)  # the list key has one letter less
+            if len(key) >= MIN_DELETION_KEY:
+                for d in shorter:
+                    keys.update(self.deleted.get(d, ()))  # one letter substituted
         edits = edit_variants(token) if len(key) == EDIT_KEY else ()
         return self.vocabulary.similar(token, keys, RELATED_FLOOR, readings, edits)
 

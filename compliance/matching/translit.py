@@ -615,10 +615,15 @@ class KeyedVocabulary:
         return dict(zip([tokens[i] for i in found.tolist()], score[found].tolist()))
 
 
+def deletions(text: str) -> set[str]:
+    """The strings one letter shorter than `text`."""
+    return {text[:i] + text[i + 1:] for i in range(len(text))}
+
+
 def edit_variants(token: str) -> tuple[str, ...]:
     """The token and each of its one-letter deletions: two tokens one edit (or one adjacent
     swap) apart share one of these."""
-    return (token, *{token[:i] + token[i + 1:] for i in range(len(token))})
+    return (token, *deletions(token))
 
 
 def _similarities(queries: Sequence[str], choices: list[str]) -> np.ndarray:
