@@ -192,6 +192,8 @@ def dedupe(values) -> tuple:
 
 def script_of(text: str) -> str | None:
     """Name the dominant non-Latin script of `text`, or None if it is Latin/ASCII."""
+    if text.isascii():
+        return None
     counts: dict[str, int] = {}
     for ch in text:
         code = ord(ch)

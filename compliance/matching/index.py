@@ -59,7 +59,10 @@ class NameIndex:
     """
 
     def __init__(self, names: Iterable[tuple[int, Sequence[str]]], weights: TokenWeights) -> None:
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        numbers: dict[str, int] = {}  # token -> its number, in order of first sight
+        rows: list[int] = []  # per posting: the token's number, the name id, the token's share
+        ids: list[int] = []
+        shares: list[float] = []
         light: list[float] = []
         totals: list[float] = []
         for name_id, tokens in names:
@@ -69,19 +72,18 @@ class NameIndex:
             total = sum(own.values()) or 1.0
             totals.append(total)
             light.append(sum(w for w in own.values() if w < LIGHT_WEIGHT) / total)
-            for token, weight in own.items():
-                postings[token].append((name_id, weight / total))
-            for a, b in zip(tokens, tokens[1:]):
-                postings[a + b].append((name_id, (own[a] + own[b]) / total))
-        self.spans: dict[str, tuple[int, int]] = {}  # token -> its slice of ids/shares
-        ids: list[int] = []
-        shares: list[float] = []
-        for token, entries in postings.items():
-            self.spans[token] = (len(ids), len(ids) + len(entries))
-            ids.extend(e[0] for e in entries)
-            shares.extend(e[1] for e in entries)
-        self.ids = np.array(ids, dtype=np.int32)
-        self.shares = np.array(shares, dtype=np.float64)
+            pairs = [a + b for a, b in zip(tokens, tokens[1:])]
+            rows.extend([numbers.setdefault(t, len(numbers)) for t in (*own, *pairs)])
+            ids.extend([name_id] * (len(own) + len(pairs)))
+            shares.extend([w / total for w in own.values()])
+            shares.extend([(own[a] + own[b]) / total for a, b in zip(tokens, tokens[1:])])
+        # each token's postings together, in name order: one stable sort, not a list per token
+        order = np.argsort(np.array(rows, dtype=np.int32), kind="stable")
+        self.ids = np.array(ids, dtype=np.int32)[order]
+        self.shares = np.array(shares, dtype=np.float64)[order]
+        ends = np.cumsum(np.bincount(rows, minlength=len(numbers)))
+        # token -> its slice of ids/shares
+        self.spans: dict[str, tuple[int, int]] = dict(zip(numbers, zip([0, *ends[:-1].tolist()], ends.tolist())))
         self.light_share = np.array(light)  # name id -> share of its weight in light tokens
         self.totals = np.array(totals)  # name id -> its distinct tokens' total weight
         self.vocabulary = KeyedVocabulary(self.spans, EDIT_KEY)

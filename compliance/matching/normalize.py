@@ -103,6 +103,7 @@ LEGAL_FAMILIES = {
 }
 LEGAL_FAMILY = {form: family for family, forms in LEGAL_FAMILIES.items() for form in forms}
 _MAX_FORM_LEN = max(len(p) for p in LEGAL_FORMS)
+_FORM_STARTS = frozenset(p[0] for p in LEGAL_FORMS)  # tokens a legal form can begin with
 # Two-letter forms are legal forms at a name's start only if nothing else starts names so:
 # 116 list names start with AO, the Russian joint stock company ("AO 'INSTITUTE ...'"), while
 # SA, AG and AS start given names and surnames (SA'ID, AG ALHOUSSEINI, AS'AD).
@@ -205,6 +206,8 @@ def handle_form(handle: str) -> NameForm:
 
 
 def _ocr_digits(token: str) -> str:
+    if token.isalpha():
+        return token
     digits = sum(c.isdigit() for c in token)
     if digits == 0 or digits * 2 >= len(token) or _ORDINAL.fullmatch(token):
         return token
@@ -230,6 +233,10 @@ def _canonical_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
     """Legal forms as their family's token (LEGAL_FAMILY), and the canonical forms met."""
     out, forms, i = [], [], 0
     while i < len(tokens):
+        if tokens[i] not in _FORM_STARTS:
+            out.append(tokens[i])
+            i += 1
+            continue
         for size in range(min(_MAX_FORM_LEN, len(tokens) - i), 0, -1):
             canonical = LEGAL_FORMS.get(tuple(tokens[i:i + size]))
             # a form of short tokens ("s a", "ag") only counts after the first token

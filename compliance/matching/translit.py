@@ -447,13 +447,51 @@ VOWEL = re.compile("[aeiou]")
 VOWELLESS_KEY_SCALE = 0.9
 
 
+def _folded(match: re.Match) -> str:
+    return KEY_FOLDS[match.group()]
+
+
+def _alternative(match: re.Match) -> str:
+    return KEY_ALTS[match.group()]
+
+
 def _fold(token: str) -> str:
-    return KEY_FOLD.sub(lambda m: KEY_FOLDS[m.group()], KEY_FINAL_H.sub("", token))
+    return KEY_FOLD.sub(_folded, KEY_FINAL_H.sub("", token))
 
 
 def _key(token: str) -> str:
     key = KEY_LEADING_VOWELS.sub("a", _fold(token), count=1)
     return KEY_DOUBLES.sub(r"\1", key[:1] + KEY_VOWELS.sub("", key[1:]))
+
+
+# _key's steps over many tokens at once, one per line: `$`, `^` and "after a letter" are per
+# line, and no pattern crosses a newline (tokens are letters and digits).
+_LINE_FINAL_H = re.compile(r"(?<=[aeiouy])h$", re.MULTILINE)
+_LINE_LEADING_VOWELS = re.compile(r"^[aeiouy]+", re.MULTILINE)
+_LINE_INNER_VOWELS = re.compile(r"(?<=[^\n])[aeiouy]+")
+
+
+def name_keys(tokens: Sequence[str]) -> list[str]:
+    """name_key of each token, computed for all of them in one pass of each of _key's regular
+    expressions over the tokens joined by newlines (the same values: a test holds them equal
+    over every token of the bundled lists). For the index's 84,656 list tokens and joined
+    pairs: 0.37 s one call per token, 0.18 s in bulk; their second keys 0.34 s and 0.22 s
+    (uncached, measured in one process)."""
+    if not tokens:
+        return []
+    text = KEY_FOLD.sub(_folded, _LINE_FINAL_H.sub("", "\n".join(tokens)))
+    text = _LINE_INNER_VOWELS.sub("", _LINE_LEADING_VOWELS.sub("a", text))
+    return KEY_DOUBLES.sub(r"\1", text).split("\n")
+
+
+def second_keys(tokens: Sequence[str], keys: Sequence[str]) -> list[str]:
+    """_second_key of each token, given their name_keys, in bulk as name_keys."""
+    seconds = KEY_ALT.sub(_alternative, "\n".join(tokens)).split("\n") if tokens else []
+    changed = [i for i, (token, second) in enumerate(zip(tokens, seconds)) if second != token]
+    out = list(keys)
+    for i, key in zip(changed, name_keys([seconds[i] for i in changed])):
+        out[i] = key
+    return out
 
 
 # Tokens whose profile and key are kept. Realistic batch accounts meet ~9,300 distinct tokens
@@ -481,7 +519,7 @@ def _profile(token: str) -> tuple[str, str, str, bool]:
 
 def _second_key(token: str, key: str) -> str:
     """The key of the token's second reading (KEY_ALTS applied); `key` (its name_key) if none applies."""
-    second = KEY_ALT.sub(lambda m: KEY_ALTS[m.group()], token)
+    second = KEY_ALT.sub(_alternative, token)
     return key if second == token else _key(second)
 
 
@@ -536,12 +574,12 @@ class KeyedVocabulary:
     """
 
     def __init__(self, tokens: Iterable[str], edit_key: int = 0) -> None:
+        tokens = list(tokens)
+        keys = name_keys(tokens)
         groups: dict[str, list[str]] = defaultdict(list)
         seconds: dict[str, list[str]] = defaultdict(list)
-        for token in tokens:
-            key = name_key(token)
+        for token, key, second in zip(tokens, keys, second_keys(tokens, keys)):
             groups[key].append(token)
-            second = _second_key(token, key)
             if second != key:
                 seconds[second].append(token)
         self.by_key: dict[str, list[str]] = dict(groups)

@@ -14,7 +14,8 @@ import pytest
 from compliance.matching.engine import query_forms
 from compliance.matching.index import NameIndex
 from compliance.matching.scoring import QueryName, credit, evidence_factor, name_score
-from compliance.matching.translit import KeyedVocabulary, key_readings, name_key, token_similarity
+from compliance.matching.translit import (KeyedVocabulary, _key, _second_key, key_readings, name_key, name_keys,
+                                          second_keys, token_similarity)
 from compliance.matching.weights import TokenWeights
 from compliance.models import Query
 
@@ -39,6 +40,16 @@ def test_vocabulary_similar_is_token_similarity(token):
     assert all(found[t] == expected[t] for t in expected)  # bit for bit
     floor = 0.7
     assert vocabulary.similar(token, keys, floor) == {t: s for t, s in expected.items() if s >= floor}
+
+
+def test_bulk_keys_are_the_keys_one_token_at_a_time(default_engine):
+    """name_keys and second_keys (the index's build) give what _key and _second_key give, for
+    every list token and joined pair of the bundled lists and the test vocabulary."""
+    tokens = [*default_engine.index.spans, *VOCABULARY, "", "a", "yy", "hah", "tih", "ctic"]
+    keys = name_keys(tokens)
+    assert keys == [_key(t) for t in tokens]
+    assert second_keys(tokens, keys) == [_second_key(t, k) for t, k in zip(tokens, keys)]
+    assert name_keys([]) == second_keys([], []) == []
 
 
 def test_vocabulary_groups_by_key():
