@@ -479,9 +479,19 @@ def name_keys(tokens: Sequence[str]) -> list[str]:
     (uncached, measured in one process)."""
     if not tokens:
         return []
-    text = KEY_FOLD.sub(_folded, _LINE_FINAL_H.sub("", "\n".join(tokens)))
-    text = _LINE_INNER_VOWELS.sub("", _LINE_LEADING_VOWELS.sub("a", text))
+    text = _LINE_INNER_VOWELS.sub("", _LINE_LEADING_VOWELS.sub("a", _fold_lines(tokens)))
     return KEY_DOUBLES.sub(r"\1", text).split("\n")
+
+
+def skeletons(tokens: Sequence[str]) -> list[str]:
+    """_profile's skeleton of each token, in bulk as name_keys."""
+    if not tokens:
+        return []
+    return KEY_DOUBLES.sub(r"\1", KEY_VOWELS.sub("a", _fold_lines(tokens))).split("\n")
+
+
+def _fold_lines(tokens: Sequence[str]) -> str:
+    return KEY_FOLD.sub(_folded, _LINE_FINAL_H.sub("", "\n".join(tokens)))
 
 
 def second_keys(tokens: Sequence[str], keys: Sequence[str]) -> list[str]:
@@ -497,16 +507,21 @@ def second_keys(tokens: Sequence[str], keys: Sequence[str]) -> list[str]:
 # Tokens whose profile and key are kept. Realistic batch accounts meet ~9,300 distinct tokens
 # in 300,000 rows, but a new joined pair per new name: at 1 << 18 both caches kept growing
 # for a million rows (~300 and ~150 bytes an entry). Profiles are asked for query tokens
-# (list tokens' are kept in KeyedVocabulary groups): full, and flat, after ~20,000 rows at
-# 1 << 16. Keys are also asked for the lists' ~85,500 tokens and joined pairs when a key
-# group is first made: at 1 << 16 query tokens pushed them out and first-sight screening
-# was ~2% slower (same-process A/B over bench/speed.py's mix); at 1 << 17 it was as at 1 << 18.
+# (list tokens' are KeyedVocabulary's own): full, and flat, after ~20,000 rows at 1 << 16.
+# Keys are also asked for the lists' tokens (token weights). When key groups still asked
+# them for the ~85,500 list tokens and joined pairs, at 1 << 16 query tokens pushed those out
+# and first-sight screening was ~2% slower (same-process A/B over bench/speed.py's mix); at
+# 1 << 17 it was as at 1 << 18.
 PROFILE_CACHE = 1 << 16
 KEY_CACHE = 1 << 17
 
 
+# (name_key, key of the second reading, skeleton, has a vowel) of one token (_profile)
+Profile = tuple[str, str, str, bool]
+
+
 @lru_cache(maxsize=PROFILE_CACHE)
-def _profile(token: str) -> tuple[str, str, str, bool]:
+def _profile(token: str) -> Profile:
     """(name_key, key of the second reading, skeleton, has a vowel) of one token.
 
     The second reading applies KEY_ALTS (equal to name_key when none applies); the skeleton
@@ -576,9 +591,14 @@ class KeyedVocabulary:
     def __init__(self, tokens: Iterable[str], edit_key: int = 0) -> None:
         tokens = list(tokens)
         keys = name_keys(tokens)
+        second_of = second_keys(tokens, keys)
+        # every token's _profile, computed in bulk here rather than one by one when its group
+        # is first probed (first-sight screening spent ~10% of its time there)
+        self._profiles: dict[str, Profile] = dict(zip(tokens, zip(
+            keys, second_of, skeletons(tokens), [VOWEL.search(t) is not None for t in tokens])))
         groups: dict[str, list[str]] = defaultdict(list)
         seconds: dict[str, list[str]] = defaultdict(list)
-        for token, key, second in zip(tokens, keys, second_keys(tokens, keys)):
+        for token, key, second in zip(tokens, keys, second_of):
             groups[key].append(token)
             if second != key:
                 seconds[second].append(token)
@@ -615,7 +635,7 @@ class KeyedVocabulary:
             if group is None:
                 if kb not in self.by_key:
                     continue
-                group = self._groups[kb] = _key_group(self.by_key[kb])
+                group = self._groups[kb] = _key_group(self.by_key[kb], self._profiles)
             group_tokens, group_skeletons, group_alternatives, vowelless = group
             if long_key and len(kb) > 2 and (vowelless or not vowel_a):
                 lifted += [len(tokens) + i for i in (vowelless if vowel_a else range(len(group_tokens)))]
@@ -631,7 +651,7 @@ class KeyedVocabulary:
                     members = (self.by_edit if by_edit else self.by_second).get(lookup)
                     if members is None:
                         continue
-                    loose = self._loose[(by_edit, lookup)] = _loose_group(members)
+                    loose = self._loose[(by_edit, lookup)] = _loose_group(members, self._profiles)
                 (group_tokens, group_skeletons, group_alternatives, vowelless), own_keys, ones, long_keyed = loose
                 if long_key and long_keyed and (vowelless or not vowel_a):
                     lifted += [len(tokens) + i for i in long_keyed if not vowel_a or i in vowelless]
@@ -676,8 +696,8 @@ def _similarities(queries: Sequence[str], choices: list[str]) -> np.ndarray:
 KeyGroup = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[int, ...]]
 
 
-def _key_group(tokens: Sequence[str]) -> KeyGroup:
-    profiles = [_profile(t) for t in tokens]
+def _key_group(tokens: Sequence[str], known: dict[str, Profile]) -> KeyGroup:
+    profiles = [known[t] for t in tokens]
     return (tuple(tokens), tuple(p[2] for p in profiles), tuple(p[1] for p in profiles),
             tuple(i for i, p in enumerate(profiles) if not p[3]))
 
@@ -688,6 +708,6 @@ def _key_group(tokens: Sequence[str]) -> KeyGroup:
 LooseGroup = tuple[KeyGroup, tuple[str, ...], tuple[int, ...], tuple[int, ...]]
 
 
-def _loose_group(tokens: Sequence[str]) -> LooseGroup:
-    keys = tuple(name_key(t) for t in tokens)
-    return _key_group(tokens), keys, (1,) * len(tokens), tuple(i for i, k in enumerate(keys) if len(k) > 2)
+def _loose_group(tokens: Sequence[str], known: dict[str, Profile]) -> LooseGroup:
+    keys = tuple(known[t][0] for t in tokens)
+    return _key_group(tokens, known), keys, (1,) * len(tokens), tuple(i for i, k in enumerate(keys) if len(k) > 2)
