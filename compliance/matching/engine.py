@@ -26,7 +26,7 @@ import numpy as np
 from compliance.matching import features
 from compliance.matching.explain import explanation
 from compliance.matching.index import NameIndex, joined_pairs
-from compliance.matching.normalize import NameForm, handle_form, name_form
+from compliance.matching.normalize import NameForm, handle_form, make_name_form, name_form
 from compliance.matching.scoring import (
     ABJAD_SCRIPTS,
     CANDIDATE_EXPONENT,
@@ -113,7 +113,9 @@ class Engine:
     def __init__(self, entities: list[Entity], policy: Policy | None = None) -> None:
         self.entities = entities
         self.policy = policy or Policy()
-        forms = [(i, name, name_form(name.full)) for i, entity in enumerate(entities) for name in entity.names]
+        made: dict[str, NameForm] = {}  # full name -> its form: names repeat across lists
+        forms = [(i, name, made.get(name.full) or made.setdefault(name.full, make_name_form(name.full)))
+                 for i, entity in enumerate(entities) for name in entity.names]
         self.weights = TokenWeights.from_names(form.tokens for _, _, form in forms)
         self.names: list[_IndexedName] = [_IndexedName(i, name, form, self._token_weights(form))
                                           for i, name, form in forms]

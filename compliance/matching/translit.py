@@ -507,13 +507,13 @@ def second_keys(tokens: Sequence[str], keys: Sequence[str]) -> list[str]:
 # Tokens whose profile and key are kept. Realistic batch accounts meet ~9,300 distinct tokens
 # in 300,000 rows, but a new joined pair per new name: at 1 << 18 both caches kept growing
 # for a million rows (~300 and ~150 bytes an entry). Profiles are asked for query tokens
-# (list tokens' are KeyedVocabulary's own): full, and flat, after ~20,000 rows at 1 << 16.
-# Keys are also asked for the lists' tokens (token weights). When key groups still asked
-# them for the ~85,500 list tokens and joined pairs, at 1 << 16 query tokens pushed those out
-# and first-sight screening was ~2% slower (same-process A/B over bench/speed.py's mix); at
-# 1 << 17 it was as at 1 << 18.
-PROFILE_CACHE = 1 << 16
-KEY_CACHE = 1 << 17
+# (list tokens' are KeyedVocabulary's own); keys for query tokens, and for the lists' tokens
+# once, at build (token weights). At 1 << 16 and 1 << 17 they were still filling at 150,000
+# and 250,000 rows of bench/batch.py's mix; at these sizes (as NameIndex.SIMILAR_CACHE, whose
+# misses are what asks for a profile) both are full before 50,000 rows. (Key groups once
+# asked keys for list tokens too: then 1 << 16 was ~2% slower than 1 << 17.)
+PROFILE_CACHE = 1 << 15
+KEY_CACHE = 1 << 16
 
 
 # (name_key, key of the second reading, skeleton, has a vowel) of one token (_profile)
