@@ -72,7 +72,7 @@ class NameIndex:
             total = sum(own.values()) or 1.0
             totals.append(total)
             light.append(sum(w for w in own.values() if w < LIGHT_WEIGHT) / total)
-            pairs = [a + b for a, b in zip(tokens, tokens[1:])]
+            pairs = joined_pairs(tokens)
             rows.extend([numbers.setdefault(t, len(numbers)) for t in (*own, *pairs)])
             ids.extend([name_id] * (len(own) + len(pairs)))
             shares.extend([w / total for w in own.values()])

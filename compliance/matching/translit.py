@@ -477,21 +477,31 @@ def name_keys(tokens: Sequence[str]) -> list[str]:
     over every token of the bundled lists). For the index's 84,656 list tokens and joined
     pairs: 0.37 s one call per token, 0.18 s in bulk; their second keys 0.34 s and 0.22 s
     (uncached, measured in one process)."""
-    if not tokens:
-        return []
-    text = _LINE_INNER_VOWELS.sub("", _LINE_LEADING_VOWELS.sub("a", _fold_lines(tokens)))
-    return KEY_DOUBLES.sub(r"\1", text).split("\n")
+    return _keys_of(_fold_lines(tokens)) if tokens else []
 
 
-def skeletons(tokens: Sequence[str]) -> list[str]:
-    """_profile's skeleton of each token, in bulk as name_keys."""
+def profiles(tokens: Sequence[str]) -> list[Profile]:
+    """_profile of each token, in bulk as name_keys (the tokens folded once for keys and
+    skeletons)."""
     if not tokens:
         return []
-    return KEY_DOUBLES.sub(r"\1", KEY_VOWELS.sub("a", _fold_lines(tokens))).split("\n")
+    folded = _fold_lines(tokens)
+    keys = _keys_of(folded)
+    return list(zip(keys, second_keys(tokens, keys), _skeletons_of(folded),
+                    [VOWEL.search(t) is not None for t in tokens]))
 
 
 def _fold_lines(tokens: Sequence[str]) -> str:
     return KEY_FOLD.sub(_folded, _LINE_FINAL_H.sub("", "\n".join(tokens)))
+
+
+def _keys_of(folded: str) -> list[str]:
+    text = _LINE_INNER_VOWELS.sub("", _LINE_LEADING_VOWELS.sub("a", folded))
+    return KEY_DOUBLES.sub(r"\1", text).split("\n")
+
+
+def _skeletons_of(folded: str) -> list[str]:
+    return KEY_DOUBLES.sub(r"\1", KEY_VOWELS.sub("a", folded)).split("\n")
 
 
 def second_keys(tokens: Sequence[str], keys: Sequence[str]) -> list[str]:
@@ -590,15 +600,13 @@ class KeyedVocabulary:
 
     def __init__(self, tokens: Iterable[str], edit_key: int = 0) -> None:
         tokens = list(tokens)
-        keys = name_keys(tokens)
-        second_of = second_keys(tokens, keys)
         # every token's _profile, computed in bulk here rather than one by one when its group
         # is first probed (first-sight screening spent ~10% of its time there)
-        self._profiles: dict[str, Profile] = dict(zip(tokens, zip(
-            keys, second_of, skeletons(tokens), [VOWEL.search(t) is not None for t in tokens])))
+        made = profiles(tokens)
+        self._profiles: dict[str, Profile] = dict(zip(tokens, made))
         groups: dict[str, list[str]] = defaultdict(list)
         seconds: dict[str, list[str]] = defaultdict(list)
-        for token, key, second in zip(tokens, keys, second_of):
+        for token, (key, second, _, _) in zip(tokens, made):
             groups[key].append(token)
             if second != key:
                 seconds[second].append(token)

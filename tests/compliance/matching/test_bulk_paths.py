@@ -15,7 +15,7 @@ from compliance.matching.engine import query_forms
 from compliance.matching.index import NameIndex
 from compliance.matching.scoring import QueryName, credit, evidence_factor, name_score
 from compliance.matching.translit import (KeyedVocabulary, _key, _profile, _second_key, key_readings, name_key,
-                                          name_keys, second_keys, skeletons, token_similarity)
+                                          name_keys, profiles, second_keys, token_similarity)
 from compliance.matching.weights import TokenWeights
 from compliance.models import Query
 
@@ -43,18 +43,18 @@ def test_vocabulary_similar_is_token_similarity(token):
 
 
 def test_bulk_keys_are_the_keys_one_token_at_a_time(default_engine):
-    """name_keys, second_keys and skeletons (the index's build) give what _key, _second_key and
+    """name_keys, second_keys and profiles (the index's build) give what _key, _second_key and
     _profile give, for every list token and joined pair of the bundled lists and the test
     vocabulary; the vocabulary keeps each token's _profile."""
     tokens = [*default_engine.index.spans, *VOCABULARY, "", "a", "yy", "hah", "tih", "ctic"]
     keys = name_keys(tokens)
     assert keys == [_key(t) for t in tokens]
     assert second_keys(tokens, keys) == [_second_key(t, k) for t, k in zip(tokens, keys)]
-    assert skeletons(tokens) == [_profile.__wrapped__(t)[2] for t in tokens]
-    assert name_keys([]) == second_keys([], []) == skeletons([]) == []
-    profiles = default_engine.index.vocabulary._profiles
-    assert profiles.keys() == default_engine.index.spans.keys()
-    assert all(profiles[t] == _profile.__wrapped__(t) for t in tokens[::7] if t in profiles)
+    assert profiles(tokens) == [_profile.__wrapped__(t) for t in tokens]
+    assert name_keys([]) == second_keys([], []) == profiles([]) == []
+    kept = default_engine.index.vocabulary._profiles
+    assert kept.keys() == default_engine.index.spans.keys()
+    assert all(kept[t] == _profile.__wrapped__(t) for t in tokens[::7] if t in kept)
 
 
 def test_vocabulary_groups_by_key():
