@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from compliance.matching.features import FeatureResult
-from compliance.matching.normalize import NameForm
+from compliance.matching.normalize import SCHOLARLY_READING, NameForm
 from compliance.matching.scoring import NameScore
 from compliance.models import Verdict
 from compliance.policy import Policy
@@ -49,7 +49,8 @@ def summary(entity: Entity, query: NameForm | None, name: Name | None, ns: NameS
         parts.append(f"{what} '{query.original}' met listed {kind} '{name.full}'{quality} of {entity.id} "
                      f"with name similarity {ns.score:.2f}.")
         if query.script:
-            parts.append(f"The query was transliterated from {query.script} as '{query.latin}'.")
+            reading = f" in its {SCHOLARLY_READING} reading" if query.scholarly else ""
+            parts.append(f"The query was transliterated from {query.script}{reading} as '{query.latin}'.")
         if query.titles:
             parts.append(f"Titles set aside: {', '.join(query.titles)}.")
         aligned = ", ".join(f"{p.query}~{p.candidate} ({p.similarity:.2f})" for p in ns.pairs)

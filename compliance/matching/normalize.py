@@ -158,11 +158,14 @@ class NameForm:
     latin: str = ""  # the latinized text before titles were removed
     handle: bool = False
     abbreviations: tuple[str, ...] = ()  # abbreviations expanded, as written
+    scholarly: bool = False  # Cyrillic read as translit.CY_SCHOLARLY (a query's second form)
 
     def to_dict(self) -> dict:
         out: dict = {"text": self.original, "tokens": list(self.tokens)}
         if self.script:
             out["transliterated"] = {"script": self.script, "latin": self.latin}
+            if self.scholarly:
+                out["transliterated"]["reading"] = SCHOLARLY_READING
         if self.titles:
             out["titles_removed"] = list(self.titles)
         if self.legal_forms:
@@ -174,9 +177,10 @@ class NameForm:
         return out
 
 
-def make_name_form(text: str) -> NameForm:
-    """Normalize a display name or list name (uncached: name_form is the cached one)."""
-    latin = latinize(DOTTED_ACRONYM.sub(_acronym, EZAFE.sub(" e ", text)))
+def make_name_form(text: str, scholarly: bool = False) -> NameForm:
+    """Normalize a display name or list name (uncached: name_form is the cached one); with
+    `scholarly`, Cyrillic in its scholarly reading (translit.CY_SCHOLARLY)."""
+    latin = latinize(DOTTED_ACRONYM.sub(_acronym, EZAFE.sub(" e ", text)), scholarly)
     script = script_of(text)
     tokens, abbreviations = [_ocr_digits(t) for t in latin.split() if t != CONJUNCTION] or [CONJUNCTION], []
     if script is None:  # abbreviations are written in Latin; "muhd" from موحد is Movahed
@@ -184,7 +188,7 @@ def make_name_form(text: str) -> NameForm:
     tokens, forms = _canonical_legal_forms(_articles(tokens))
     tokens, titles = _strip_titles(tokens, vowelless=script == "Arabic")
     return NameForm(text, tuple(tokens), tuple(titles), tuple(forms), script, latin,
-                    abbreviations=tuple(abbreviations))
+                    abbreviations=tuple(abbreviations), scholarly=scholarly)
 
 
 # Query names whose forms are kept. The engine keeps its list names' forms itself (and makes
@@ -195,6 +199,19 @@ def make_name_form(text: str) -> NameForm:
 # rows). A name form costs ~20 us to make; a batch row ~700 us.
 NAME_FORM_CACHE = 1 << 14
 name_form = lru_cache(maxsize=NAME_FORM_CACHE)(make_name_form)
+SCHOLARLY_READING = "scholarly (ISO 9, diacritics dropped)"
+
+
+def reading_forms(text: str) -> list[NameForm]:
+    """A query name's forms: name_form, and for a name in Cyrillic also its scholarly reading
+    where that differs ("Жигич": zhigich, and zigic as Žigić is listed). List names are
+    read the English way only: few lists give names in Cyrillic.
+    """
+    form = name_form(text)
+    if form.script != "Cyrillic":
+        return [form]
+    other = name_form(text, True)
+    return [form] if other.tokens == form.tokens else [form, other]
 
 
 def _acronym(match: re.Match) -> str:

@@ -210,13 +210,28 @@ CY_PALLADIUS = {"чж": "zh", "цз": "z"}
 CY_PALLADIUS_J = frozenset("ияюе")
 
 
-def _cyrillic(word: str, east_slavic: bool) -> str:
+# The scholarly reading of Cyrillic (ISO 9, and the Latin alphabets of Serbo-Croatian, Czech,
+# Slovak, Slovene), with the diacritics dropped as lists and keyboards drop them: how the names
+# of people from those countries, and many others, are written in Latin (Кнежевић Knežević ->
+# KNEZEVIC, Жигић Zigic, Новацкий Nowacki, Йодль Jodl, Хегедушич Hegedusic), where CY_TABLE
+# gives the English (BGN/PCGN) spelling (knezhevich, zhigich, novatskiy, yodl, khegedushich).
+# Queries in Cyrillic are screened in both readings (normalize.reading_forms). Overrides of
+# CY_TABLE; дж is the dž of ISO 9 and the j of English names (Джаффе Jaffe, Джанноне Giannone).
+CY_SCHOLARLY = {"ж": "z", "х": "h", "ц": "c", "ч": "c", "ш": "s", "щ": "sc", "й": "j", "ю": "ju",
+                "я": "ja", "ё": "e", "є": "je", "ї": "ji", "дж": "j"}
+
+
+def _cyrillic(word: str, east_slavic: bool, scholarly: bool = False) -> str:
     """Latinize one Cyrillic word; Ukrainian/Belarusian г -> h, и -> y, -ий -> -yi;
-    Palladius чж and цз (CY_PALLADIUS)."""
+    Palladius чж and цз (CY_PALLADIUS); with `scholarly`, CY_SCHOLARLY's reading."""
     out = []
     i = 0
     while i < len(word):
         c, pair = word[i], word[i:i + 2]
+        if scholarly and (pair in CY_SCHOLARLY or c in CY_SCHOLARLY):
+            out.append(CY_SCHOLARLY.get(pair) or CY_SCHOLARLY[c])
+            i += 2 if pair in CY_SCHOLARLY else 1
+            continue
         if pair in CY_PALLADIUS:
             after = word[i + 2:i + 3]
             if c == "ц" and after == "ы":
@@ -357,7 +372,7 @@ def _latinize_run(script: str, run: str, hints: frozenset[str]) -> str:
     if script == "hebrew":
         return _hebrew(run)
     if script == "cyrillic":
-        return _cyrillic(run, "east_slavic" in hints)
+        return _cyrillic(run, "east_slavic" in hints, "scholarly" in hints)
     if script == "brahmic":
         return _brahmic(run)
     if script == "han":
@@ -377,14 +392,15 @@ ASCII_APOSTROPHES = re.compile(r"['`]")
 ASCII_SEPARATORS = re.compile(r"[^a-z0-9]+")
 
 
-def latinize(text: str) -> str:
-    """Transliterate a name in any script to lower-case ASCII Latin words (see module doc)."""
+def latinize(text: str, scholarly: bool = False) -> str:
+    """Transliterate a name in any script to lower-case ASCII Latin words (see module doc);
+    with `scholarly`, Cyrillic in its scholarly reading (CY_SCHOLARLY)."""
     if text.isascii():
         # Fast path, same output as the general one (checked on all 43,847 ASCII names of the
         # bundled lists): apostrophes join, any other non-alphanumeric separates.
         return " ".join(ASCII_SEPARATORS.sub(" ", ASCII_APOSTROPHES.sub("", text.lower())).split())
     text = unicodedata.normalize("NFKC", text.translate(SPACING_ACCENTS))
-    hints = _hints(text.casefold())
+    hints = _hints(text.casefold()) | ({"scholarly"} if scholarly else set())
     out = []
     for word in _words(text):
         if any(c.isalpha() and _script(c) == "latin" for c in word):

@@ -157,3 +157,26 @@ def test_different_legal_families_do_not_match_by_name_alone(engine):
     result = engine.compare(Query(names=("EUROFOOTBALL LLC",)),
                             candidate_from_record({"name": "EUROFOOTBALL JSC", "schema": "Organization"}))
     assert result.verdict is Verdict.REVIEW
+
+
+@pytest.mark.parametrize(
+    "query, listed, verdict",
+    [
+        ("Йовица Станишич", "ofac_sdn:7796", Verdict.MATCH),  # STANISIC, Jovica: nothing in English reading
+        ("Кнежевич", "ofac_sdn:7707", Verdict.REVIEW),  # KNEZEVIC, Dusan: the surname alone
+    ],
+)
+def test_cyrillic_names_meet_their_listed_national_spelling(engine, query, listed, verdict):
+    """Names from the Balkans are listed in their Latin alphabet without diacritics; the
+    English reading of the Cyrillic (yovitsa stanishich) does not reach them, the scholarly one does."""
+    best = top(engine, Query(names=(query,)))
+    assert (best.entity.id, best.verdict) == (listed, verdict)
+    assert "scholarly" in best.comparison.explanation["summary"]
+    assert best.comparison.explanation["query_name"]["transliterated"]["reading"]
+
+
+def test_cyrillic_single_token_against_a_diacritic_spelling(engine):
+    """dev_translit_ru_tokens: жигич ~ žigić scored 0.0 in the English reading alone."""
+    result = engine.compare(Query(names=("Жигич",)), candidate_from_record({"name": "žigić"}))
+    assert result.verdict is not Verdict.CLEAR
+    assert result.explanation["name_similarity"]["alignment"][0]["similarity"] == 1.0

@@ -1,6 +1,6 @@
 import pytest
 
-from compliance.matching.normalize import handle_form, name_form
+from compliance.matching.normalize import SCHOLARLY_READING, handle_form, name_form, reading_forms
 
 
 @pytest.mark.parametrize(
@@ -103,6 +103,21 @@ def test_scripts_are_recorded():
     form = name_form("علی خامنه‌ای")
     assert form.script == "Arabic" and form.latin and form.tokens
     assert name_form("Али Хаменеи").tokens == ("ali", "khamenei")
+
+
+def test_cyrillic_names_are_read_both_ways():
+    english, scholarly = reading_forms("Йовица Станишич")
+    assert english == name_form("Йовица Станишич") and not english.scholarly
+    assert english.tokens == ("yovitsa", "stanishich")
+    assert scholarly.tokens == ("jovica", "stanisic") and scholarly.scholarly
+    assert scholarly.to_dict()["transliterated"] == {"script": "Cyrillic", "latin": "jovica stanisic",
+                                                     "reading": SCHOLARLY_READING}
+    assert "reading" not in english.to_dict()["transliterated"]
+
+
+@pytest.mark.parametrize("text", ["Ali Khamenei", "علی خامنه‌ای", "Анна Иванова", "Žigić"])
+def test_one_form_where_the_readings_agree_or_there_is_no_cyrillic(text):
+    assert reading_forms(text) == [name_form(text)]
 
 
 @pytest.mark.parametrize(

@@ -97,6 +97,33 @@ def test_latinize(text, expected):
     assert latinize(text) == expected
 
 
+# The scholarly reading of Cyrillic (CY_SCHOLARLY): ISO 9 and the national Latin alphabets,
+# diacritics dropped, as these names are listed; other scripts read as ever.
+SCHOLARLY = [
+    ("Жигич", "zigic"),                       # Žigić, not zhigich
+    ("Кнежевић Душан", "knezevic dusan"),     # Serbian ћ and ж, ш
+    ("Йовица Станишич", "jovica stanisic"),   # й as j
+    ("Хегедушич", "hegedusic"),               # х as h
+    ("Щукин Юрий", "scukin jurij"),           # щ, ю, й
+    ("Яковлевич Ёжиков", "jakovlevic ezikov"),
+    ("Джаффе", "jaffe"),                      # дж as one j
+    ("Цилков", "cilkov"),                     # ц as c
+    ("Ігор Коломойський", "ihor kolomojskyj"),  # Ukrainian г -> h kept; ISO 9 -yj
+    ("Ali Хаменеи", "ali hamenei"),
+    ("علی خامنه‌ای", "ali khamnei"),          # no Cyrillic: the one reading
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SCHOLARLY)
+def test_latinize_scholarly(text, expected):
+    assert latinize(text, scholarly=True) == expected
+
+
+def test_scholarly_reading_leaves_the_english_one_alone():
+    assert latinize("Жигич") == "zhigich"
+    assert latinize("Йовица Станишич") == "yovitsa stanishich"
+
+
 @pytest.mark.parametrize("text", [text for text, _ in LATINIZE])
 def test_latinize_gives_ascii_words_and_is_idempotent(text):
     out = latinize(text)
