@@ -1,5 +1,7 @@
 """Quality benchmark: precision, recall and F1 per file and kind, and the false-alert rate of
-screening negatives against all default lists, for our engine beside its peers.
+screening negatives against all default lists, for our engine beside its peers: each at its
+own thresholds, then each peer at the threshold that gives it our false-alert rate on the
+label-false pairs (equal_false_alert_levels).
 
 Reads only bench/data (the development sets and hard_negatives.jsonl.gz). Pairs are scored
 with each matcher's `compare`; query-only records (candidate null) are screened against all
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import math
 import multiprocessing
 import os
 import sys
@@ -249,15 +252,54 @@ def screening_counts(results: dict[str, list[Scored]]) -> dict[str, dict[str, Co
     return out
 
 
+def equal_false_alert_levels(pairs: list[tuple[str, Record]], results: dict[str, list[Scored]],
+                             reference: str = "ours") -> dict[str, dict[str, float]]:
+    """Per peer and level: the lowest score threshold at which the peer alerts on no larger
+    share of the label-false pairs than `reference` does at that level with its own verdicts.
+
+    Each matcher's own thresholds put it at its own false-alert rate (logic-v2's review at
+    0.50 alerts on about a third of the hard negatives), so recall at those thresholds
+    compares operating points, not matchers. At these levels every matcher pays the same
+    false-alert cost, and recall compares how much each finds for it. The levels are fitted
+    on the very negatives they are judged on, which favours the peers.
+    """
+    negatives = [i for i, (_, record) in enumerate(pairs) if not record["label"]]
+    if reference not in results or not negatives:
+        return {}
+    out: dict[str, dict[str, float]] = {}
+    for rank, level in enumerate(LEVELS, start=1):
+        allowed = sum(results[reference][i].rank >= rank for i in negatives)
+        for matcher, scored in results.items():
+            if matcher == reference:
+                continue
+            ranked = sorted((scored[i].score for i in negatives), reverse=True)
+            # alert at score >= threshold: just above the (allowed + 1)-th highest negative
+            # (ties with it stay below too, so the peer never alerts on more than allowed)
+            threshold = 0.0 if allowed >= len(ranked) else math.nextafter(ranked[allowed], math.inf)
+            out.setdefault(matcher, {})[level] = threshold
+    return out
+
+
+def equal_false_alert_slices(pairs: list[tuple[str, Record]], results: dict[str, list[Scored]],
+                             levels: dict[str, dict[str, float]], reference: str = "ours") -> list[Slice]:
+    """build_slices, with each peer alerting at its equal_false_alert_levels instead of its own."""
+    rethresholded: dict[str, list[Scored]] = {reference: results[reference]}
+    for matcher, by_level in levels.items():
+        rethresholded[matcher] = [Scored(s.score, "match" if s.score >= by_level["match"] else
+                                         "review" if s.score >= by_level["review"] else "clear")
+                                  for s in results[matcher]]
+    return build_slices(pairs, rethresholded)
+
+
 # -- report -----------------------------------------------------------------------------
 
 def pct(value: float | None) -> str:
     return "    -" if value is None else f"{100 * value:5.1f}"
 
 
-def print_level(level: str, slices: list[Slice], matchers: list[str]) -> None:
+def print_level(level: str, slices: list[Slice], matchers: list[str], how: str = "") -> None:
     """One table: a row per slice, P/R/F1/FA per matcher side by side."""
-    print(f"\n== pairs at `{level}` (percent; P precision, R recall, F1, FA false alerts "
+    print(f"\n== pairs at `{level}`{how} (percent; P precision, R recall, F1, FA false alerts "
           "among label-false pairs; - undefined: P needs positives, negatives and an alert) ==")
     head = f"{'file / kind':34} {'n+':>5} {'n-':>5}"
     print(head + "".join(f" | {m:^23}" for m in matchers))
@@ -308,7 +350,7 @@ def print_matchers(matchers: list[Matcher], seconds: dict[str, float]) -> None:
 
 
 def write_json(path: Path, result: Run, slices: list[Slice], screening: dict[str, dict[str, Counts]],
-               meta: dict[str, Any]) -> None:
+               meta: dict[str, Any], equal: list[Slice] = ()) -> None:
     """The numbers of the tables, plus every screening alert, as JSON."""
     alerts = {m: [{"query": q.get("name"), "score": s.score, "verdict": s.verdict, "entity": s.detail}
                   for q, s in zip(result.queries, scored) if s.rank >= 1]
@@ -320,6 +362,9 @@ def write_json(path: Path, result: Run, slices: list[Slice], screening: dict[str
         "pairs": [{"slice": s.label, "positives": s.positives, "negatives": s.negatives,
                    "results": {f"{m}@{lvl}": c.as_dict() for (m, lvl), c in s.counts.items()}}
                   for s in slices],
+        "pairs_at_equal_false_alerts": [{"slice": s.label, "positives": s.positives, "negatives": s.negatives,
+                                         "results": {f"{m}@{lvl}": c.as_dict() for (m, lvl), c in s.counts.items()}}
+                                        for s in equal],
         "screening": {m: {lvl: c.as_dict() for lvl, c in by.items()} for m, by in screening.items()},
         "screening_alerts": alerts,
         "seconds": result.seconds,
@@ -412,6 +457,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                "over all normalized list names (blocking, not brute force)")
     for level in LEVELS:
         print_level(level, slices, names)
+    levels = equal_false_alert_levels(result.pairs, result.pair_results)
+    if levels:
+        print("\n== peers at equal false alerts: each peer's lowest threshold that alerts on no more "
+              "label-false pairs than ours does at our level ==")
+        for matcher, by_level in levels.items():
+            print(f"{matcher:10} " + "  ".join(f"{level} >= {t:.4f}" for level, t in by_level.items()))
+        equal = equal_false_alert_slices(result.pairs, result.pair_results, levels)
+        for level in LEVELS:
+            print_level(level, equal, names, how=", peers at equal false alerts")
     print_screening(screening, len(result.queries), blocked)
     print_blocking_check(result)
     print_alerts(result, shown=5)
@@ -421,7 +475,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         meta = {"limit": args.limit, "workers": args.workers, "shortlist": args.shortlist,
                 "total_seconds": total, "files": sorted({name for name, _ in result.pairs})}
-        write_json(args.json, result, slices, screening, meta)
+        meta["equal_false_alert_levels"] = levels
+        write_json(args.json, result, slices, screening, meta,
+                   equal_false_alert_slices(result.pairs, result.pair_results, levels) if levels else [])
     return 0
 
 
