@@ -350,8 +350,9 @@ def print_matchers(matchers: list[Matcher], seconds: dict[str, float]) -> None:
 
 
 def write_json(path: Path, result: Run, slices: list[Slice], screening: dict[str, dict[str, Counts]],
-               meta: dict[str, Any], equal: list[Slice] = ()) -> None:
-    """The numbers of the tables, plus every screening alert, as JSON."""
+               meta: dict[str, Any], equal: Sequence[Slice] = ()) -> None:
+    """The numbers of the tables (`equal`: with the peers at equal false alerts), plus every
+    screening alert, as JSON."""
     alerts = {m: [{"query": q.get("name"), "score": s.score, "verdict": s.verdict, "entity": s.detail}
                   for q, s in zip(result.queries, scored) if s.rank >= 1]
               for m, scored in result.screen_results.items()}
@@ -458,12 +459,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for level in LEVELS:
         print_level(level, slices, names)
     levels = equal_false_alert_levels(result.pairs, result.pair_results)
+    equal = equal_false_alert_slices(result.pairs, result.pair_results, levels) if levels else []
     if levels:
         print("\n== peers at equal false alerts: each peer's lowest threshold that alerts on no more "
               "label-false pairs than ours does at our level ==")
         for matcher, by_level in levels.items():
             print(f"{matcher:10} " + "  ".join(f"{level} >= {t:.4f}" for level, t in by_level.items()))
-        equal = equal_false_alert_slices(result.pairs, result.pair_results, levels)
         for level in LEVELS:
             print_level(level, equal, names, how=", peers at equal false alerts")
     print_screening(screening, len(result.queries), blocked)
@@ -476,8 +477,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         meta = {"limit": args.limit, "workers": args.workers, "shortlist": args.shortlist,
                 "total_seconds": total, "files": sorted({name for name, _ in result.pairs})}
         meta["equal_false_alert_levels"] = levels
-        write_json(args.json, result, slices, screening, meta,
-                   equal_false_alert_slices(result.pairs, result.pair_results, levels) if levels else [])
+        write_json(args.json, result, slices, screening, meta, equal)
     return 0
 
 
