@@ -266,17 +266,17 @@ def equal_false_alert_levels(pairs: list[tuple[str, Record]], results: dict[str,
     negatives = [i for i, (_, record) in enumerate(pairs) if not record["label"]]
     if reference not in results or not negatives:
         return {}
+    allowed = {level: sum(results[reference][i].rank >= rank for i in negatives)
+               for rank, level in enumerate(LEVELS, start=1)}
     out: dict[str, dict[str, float]] = {}
-    for rank, level in enumerate(LEVELS, start=1):
-        allowed = sum(results[reference][i].rank >= rank for i in negatives)
-        for matcher, scored in results.items():
-            if matcher == reference:
-                continue
-            ranked = sorted((scored[i].score for i in negatives), reverse=True)
-            # alert at score >= threshold: just above the (allowed + 1)-th highest negative
-            # (ties with it stay below too, so the peer never alerts on more than allowed)
-            threshold = 0.0 if allowed >= len(ranked) else math.nextafter(ranked[allowed], math.inf)
-            out.setdefault(matcher, {})[level] = threshold
+    for matcher, scored in results.items():
+        if matcher == reference:
+            continue
+        ranked = sorted((scored[i].score for i in negatives), reverse=True)
+        # alert at score >= threshold: just above the (allowed + 1)-th highest negative (ties
+        # with it stay below too, so the peer never alerts on more than allowed)
+        out[matcher] = {level: 0.0 if n >= len(ranked) else math.nextafter(ranked[n], math.inf)
+                        for level, n in allowed.items()}
     return out
 
 
