@@ -1,6 +1,14 @@
 # Mirrors `make run`: the pinned requirements, the bundled lists, an admin key bootstrapped on the
 # first start, then gunicorn with gunicorn.conf.py (app preloaded, a worker per core) and the
 # batch workers inside the service.
+# The compiled retrieval (compliance/matching/_speedups.c) is built where there is a compiler,
+# for the same Python minor version, and only the module is copied into the slim image.
+FROM python:3.11 AS speedups
+WORKDIR /app
+COPY compliance/matching/_speedups.c compliance/matching/
+COPY scripts/build_speedups.py scripts/
+RUN python scripts/build_speedups.py
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,6 +23,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 COPY app.py gunicorn.conf.py ./
 COPY compliance ./compliance
+COPY --from=speedups /app/compliance/matching/_speedups.*.so ./compliance/matching/
 COPY watchlists ./watchlists
 COPY scripts/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 

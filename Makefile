@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv bench-load clean
+.PHONY: run test venv speedups bench-load clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,19 +25,26 @@ venv: $(STAMP)
 
 # Batch jobs are worked on inside the service, one worker per core, unless the environment
 # says otherwise (COMPLIANCE_BATCH_WORKERS=0, and `python -m compliance worker` elsewhere).
+# The compiled retrieval (compliance/matching/_speedups.c): rebuilt when its source changes.
+# Without a C compiler `make run` goes on, on the Python path (the same results, slower).
+speedups: $(STAMP)
+	$(PY) scripts/build_speedups.py --check
+
 run: $(STAMP)
+	@$(PY) scripts/build_speedups.py --check || echo "make run: the compiled retrieval did not build;" \
+	    "screening runs on the Python path (the same results, slower)" >&2
 	$(PY) -m compliance keys bootstrap
 	COMPLIANCE_BATCH_WORKERS=$${COMPLIANCE_BATCH_WORKERS:-auto} \
 	    $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) app:app
 
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) speedups
 	$(PY) -m pytest
 
-bench-load: $(STAMP)
+bench-load: $(STAMP) speedups
 	$(PY) bench/load.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache compliance/matching/_speedups.*.so
 
 # Quality benchmark (bench/quality.py, bench/calibrate.py, bench/make_negatives.py) in its own
 # venv: the peers (nomenklatura, sanctions-screening-benchmark) never enter requirements.txt.
@@ -59,10 +66,10 @@ $(BENCH_STAMP): requirements.txt bench/requirements-bench.txt | $(BENCH_PY)
 
 bench-venv: $(BENCH_STAMP)
 
-bench-quality: $(BENCH_STAMP)
+bench-quality: $(BENCH_STAMP) speedups
 	$(BENCH_PY) bench/quality.py $(BENCH_ARGS)
 
-bench-calibrate: $(BENCH_STAMP)
+bench-calibrate: $(BENCH_STAMP) speedups
 	$(BENCH_PY) bench/calibrate.py $(BENCH_ARGS)
 
 bench-negatives: $(BENCH_STAMP)
@@ -76,5 +83,5 @@ clean-bench:
 # Retrieval recall against brute force: `.venv/bin/python bench/recall.py`.
 .PHONY: bench-speed
 
-bench-speed: $(STAMP) $(BENCH_STAMP)
+bench-speed: $(STAMP) $(BENCH_STAMP) speedups
 	$(PY) bench/speed.py --peer-python $(BENCH_PY) $(BENCH_ARGS)

@@ -139,11 +139,15 @@ def _reloading(app: Flask, services: Services) -> None:
 
 
 def _build_engine(watchlists: Watchlists) -> Engine:
+    from compliance.matching import speedups
     from compliance.matching.engine import Engine
 
     started = time.perf_counter()
     engine = Engine.build(e for item in watchlists.lists for e in item.entities)
     log.info("engine built over %d entities in %.2f s", len(engine.entities), time.perf_counter() - started)
+    if speedups.native is None:
+        log.warning("the compiled retrieval is not built (%s): screening runs on the Python path, with the "
+                    "same results but slower; build it with `python scripts/build_speedups.py`", speedups.reason)
     return engine
 
 

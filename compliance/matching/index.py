@@ -18,7 +18,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from compliance.matching.scoring import ABJAD_KEY_SIMILARITY, MIN_ABJAD_KEY, credit
+from compliance.matching import speedups
+from compliance.matching.scoring import ABJAD_KEY_SIMILARITY, MIN_ABJAD_KEY, TOKEN_FLOOR, TOKEN_FULL, credit
 from compliance.matching.translit import KeyedVocabulary, deletions, edit_variants, key_readings, name_key
 from compliance.matching.weights import TokenWeights
 
@@ -55,10 +56,12 @@ class NameIndex:
 
     Postings are stored flat (numpy arrays of name ids and shares, one slice per token) so
     that walking them for a query is a handful of array operations, not a Python loop over
-    thousands of names for a common token.
+    thousands of names for a common token. Where the compiled retrieval is built
+    (`speedups.native`; `native=False` keeps to Python), it walks them, with the same results.
     """
 
-    def __init__(self, names: Iterable[tuple[int, Sequence[str]]], weights: TokenWeights) -> None:
+    def __init__(self, names: Iterable[tuple[int, Sequence[str]]], weights: TokenWeights,
+                 native: bool | None = None) -> None:
         numbers: dict[str, int] = {}  # token -> its number, in order of first sight
         rows: list[int] = []  # per posting: the token's number, the name id, the token's share
         ids: list[int] = []
@@ -86,7 +89,10 @@ class NameIndex:
         self.spans: dict[str, tuple[int, int]] = dict(zip(numbers, zip([0, *ends[:-1].tolist()], ends.tolist())))
         self.light_share = np.array(light)  # name id -> share of its weight in light tokens
         self.totals = np.array(totals)  # name id -> its distinct tokens' total weight
-        self.vocabulary = KeyedVocabulary(self.spans, EDIT_KEY)
+        self.vocabulary = KeyedVocabulary(self.spans, EDIT_KEY, native)
+        self._postings = None
+        if speedups.native is not None and native is not False:
+            self._postings = speedups.native.Postings(self.ids, self.shares, len(totals), TOKEN_FLOOR, TOKEN_FULL)
         self.by_key = self.vocabulary.by_key
         deleted: dict[str, list[str]] = defaultdict(list)
         for key in self.by_key:
@@ -160,8 +166,13 @@ class NameIndex:
 
     def _reached(self, token: str, abjad: bool) -> tuple[np.ndarray, np.ndarray] | None:
         """The names a probe reaches, each once, with its best credited share of the name."""
+        similar = self.similar(token, abjad)
+        if self._postings is not None:
+            reached = self._postings.reach(similar, self.spans)
+            return None if reached is None else (np.frombuffer(reached[0], dtype=np.int32),
+                                                 np.frombuffer(reached[1], dtype=np.float64))
         starts, stops, gains = [], [], []
-        for listed, s in self.similar(token, abjad).items():
+        for listed, s in similar.items():
             gain = credit(s)
             if gain > 0.0 and listed in self.spans:
                 start, stop = self.spans[listed]

@@ -35,6 +35,8 @@ from anyascii import anyascii
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cdist
 
+from compliance.matching import speedups
+
 APOSTROPHES = frozenset("'’‘ʼʻʿʾ`´ʹ׳")
 INVISIBLE = frozenset("\u00ad\u061c\u0640\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b"
                       "\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff")
@@ -611,10 +613,11 @@ class KeyedVocabulary:
     (`by_edit`: one edit from the token whose `edit_variants` they are), in bulk: each of its
     parts (edit, skeleton and key similarity, the last the best of the four pairings of first
     and second readings, which is what token_similarity's conditions amount to) in rapidfuzz
-    batch calls.
+    batch calls, or in compiled code (`speedups.native`, the default where it is built;
+    `native=False` keeps to the Python path), which gives the same values.
     """
 
-    def __init__(self, tokens: Iterable[str], edit_key: int = 0) -> None:
+    def __init__(self, tokens: Iterable[str], edit_key: int = 0, native: bool | None = None) -> None:
         tokens = list(tokens)
         # every token's _profile, computed in bulk here rather than one by one when its group
         # is first probed (first-sight screening spent ~10% of its time there)
@@ -640,6 +643,9 @@ class KeyedVocabulary:
         self.by_edit: dict[str, list[str]] = dict(edits)
         self._groups: dict[str, KeyGroup] = {}  # made on first use: most keys are never probed
         self._loose: dict[tuple[bool, str], LooseGroup] = {}
+        self._native = None
+        if speedups.native is not None and native is not False:
+            self._native = _native_vocabulary(self._profiles, (self.by_key, self.by_second, self.by_edit))
 
     def similar(self, token: str, keys: Iterable[str], floor: float, seconds: Iterable[str] = (),
                 edits: Iterable[str] = ()) -> dict[str, float]:
@@ -647,6 +653,10 @@ class KeyedVocabulary:
         whose second reading's key is in `seconds`, or listed under one of `edits` (by_edit).
         A token found twice is compared twice, to the same value."""
         ka, xa, sa, vowel_a = _profile(token)
+        if self._native is not None:
+            found = self._native.similar(token, ka, xa, sa, vowel_a, floor, keys, seconds, edits)
+            if found is not NotImplemented:  # a query string too long for it, or not ASCII
+                return found
         tokens: list[str] = []
         skeletons: list[str] = []
         group_keys: list[str] = []  # the groups' keys (their tokens' name_key)
@@ -695,6 +705,27 @@ class KeyedVocabulary:
                 score[i] = max(score[i], VOWELLESS_KEY_SCALE * key[i])
         found = np.flatnonzero(score >= floor)
         return dict(zip([tokens[i] for i in found.tolist()], score[found].tolist()))
+
+
+def _native_vocabulary(known: dict[str, Profile], groups: tuple[dict[str, list[str]], ...]):
+    """The compiled KeyedVocabulary (`groups`: by key, by second reading, by edit), its tokens
+    laid out one key group after the other; None if a token is not ASCII."""
+    tokens = [t for members in groups[0].values() for t in members]
+    if not all(t.isascii() for t in tokens):
+        return None
+    position = dict(zip(tokens, range(len(tokens))))
+    by_positions = [_positions(group, position) for group in groups]
+    made = [known[t] for t in tokens]
+    keys, seconds, skeletons, vowels = (list(column) for column in zip(*made)) if made else ([], [], [], [])
+    return speedups.native.Vocabulary(tokens, skeletons, keys, seconds, vowels, *by_positions, VOWELLESS_KEY_SCALE)
+
+
+def _positions(group: dict[str, list[str]], position: dict[str, int]) -> dict[str, bytes]:
+    """key -> the int32 positions of its tokens, as bytes (sliced from one array: ~150,000
+    groups, one numpy array each took 0.2 s of the build)."""
+    data = np.fromiter((position[t] for members in group.values() for t in members), dtype=np.int32).tobytes()
+    ends = np.cumsum([4 * len(members) for members in group.values()]).tolist()
+    return {key: data[start:end] for key, start, end in zip(group, [0, *ends], ends)}
 
 
 def deletions(text: str) -> set[str]:

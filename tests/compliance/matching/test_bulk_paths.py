@@ -3,7 +3,8 @@
 KeyedVocabulary.similar batches translit.token_similarity, QueryName keeps name scores
 per query, evidence_factor takes floats and arrays, NameIndex gathers postings in one
 indexing, the engine reuses a query's candidates and best name pairs for its names with
-other facts: each is compared here, to the last bit, with the plain computation.
+other facts: each is compared here, to the last bit, with the plain computation. The
+vocabulary and the index are tried in both their implementations, Python and compiled.
 """
 import itertools
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
+from compliance.matching import speedups
 from compliance.matching.engine import query_forms
 from compliance.matching.index import NameIndex
 from compliance.matching.scoring import QueryName, credit, evidence_factor, name_score
@@ -30,9 +32,19 @@ zhang jang chang abdulrahman abdul rahman rahman abd bin ibn
 """.split()
 
 
-@pytest.mark.parametrize("token", VOCABULARY + ["mohamed", "hmd", "khamenei1", "qaasim", "x"])
-def test_vocabulary_similar_is_token_similarity(token):
-    vocabulary = KeyedVocabulary(VOCABULARY)
+# native=True uses the compiled retrieval (skipped where it is not built: scripts/build_speedups.py)
+IMPLEMENTATIONS = pytest.mark.parametrize("native", [
+    pytest.param(False, id="python"),
+    pytest.param(True, id="compiled", marks=pytest.mark.skipif(
+        speedups.native is None, reason=f"the compiled retrieval is not built: {speedups.reason}"))])
+
+
+@IMPLEMENTATIONS
+@pytest.mark.parametrize("token", VOCABULARY + ["mohamed", "hmd", "khamenei1", "qaasim", "x", "k" * 70, "mühammad"])
+def test_vocabulary_similar_is_token_similarity(token, native):
+    """Also for query tokens the compiled path hands back to Python (over 64 letters, not ASCII)."""
+    vocabulary = KeyedVocabulary(VOCABULARY, native=native)
+    assert (vocabulary._native is not None) == native
     keys = list(vocabulary.by_key)
     found = vocabulary.similar(token, keys, 0.0)
     expected = {t: token_similarity(token, t) for k in keys for t in vocabulary.by_key[k]}
@@ -57,16 +69,18 @@ def test_bulk_keys_are_the_keys_one_token_at_a_time(default_engine):
     assert all(kept[t] == _profile.__wrapped__(t) for t in tokens[::7] if t in kept)
 
 
-def test_vocabulary_groups_by_key():
-    vocabulary = KeyedVocabulary(VOCABULARY)
+@IMPLEMENTATIONS
+def test_vocabulary_groups_by_key(native):
+    vocabulary = KeyedVocabulary(VOCABULARY, native=native)
     assert all(name_key(t) == key for key, tokens in vocabulary.by_key.items() for t in tokens)
     assert vocabulary.similar("mohammed", ["nosuchkey"], 0.0) == {}
 
 
+@IMPLEMENTATIONS
 @pytest.mark.parametrize("token", ["ghasem", "qasem", "othman", "hamshou", "zhang", "mohammed"])
-def test_vocabulary_similar_by_second_reading_is_token_similarity(token):
+def test_vocabulary_similar_by_second_reading_is_token_similarity(token, native):
     """Tokens found by their second reading's key get token_similarity too, each once."""
-    vocabulary = KeyedVocabulary(VOCABULARY + ["hamcho", "ghani"])
+    vocabulary = KeyedVocabulary(VOCABULARY + ["hamcho", "ghani"], native=native)
     seconds = list(vocabulary.by_second)
     assert all(key_readings(t)[1] == k for k, tokens in vocabulary.by_second.items() for t in tokens)
     keys = list(vocabulary.by_key)[:5]
@@ -77,13 +91,14 @@ def test_vocabulary_similar_by_second_reading_is_token_similarity(token):
     assert all(found[t] == expected[t] for t in expected)
 
 
-def test_index_reaches_second_readings_and_short_key_substitutions():
+@IMPLEMENTATIONS
+def test_index_reaches_second_readings_and_short_key_substitutions(native):
     """The retrieval misses bench/recall.py found: a query's second reading meets a list key
     (qaani: kn, read as ghaani: jn = ghani), a list token's second reading meets the query's key
     (ghasem: jsm = qasem read as ghasem), and 3-letter keys one substitution apart (zahir: zhr,
     zahid: zhd)."""
     names = [tuple(n.split()) for n in ("ghani one", "qasem two", "zahid three", "amin four", "hamcho five")]
-    index = NameIndex(enumerate(names), TokenWeights.from_names(names))
+    index = NameIndex(enumerate(names), TokenWeights.from_names(names), native)
     for query, listed in (("qaani", "ghani"), ("ghasem", "qasem"), ("zahir", "zahid"), ("amir", "amin"),
                           ("hamshou", "hamcho")):
         assert index.similar(query, False)[listed] == token_similarity(query, listed)
@@ -146,13 +161,17 @@ def _reached_one_slice_at_a_time(index: NameIndex, similar: dict[str, float]):
     return ids, gained
 
 
-def test_index_reach_gathers_as_slices():
+@IMPLEMENTATIONS
+def test_index_reach_gathers_as_slices(native):
     names = [tuple(n.split()) for n in (
         "mohammed ali", "muhammad ali khan", "mohamad hassan", "ali hassan", "abdul rahman qasim",
-        "abdulrahman qasim", "khamenei ali husseini", "hosseini hassan", "mohammed mohamed ali")]
+        "abdulrahman qasim", "khamenei ali husseini", "hosseini hassan", "mohammed mohamed ali",
+        "abd al abdal")]  # abdal twice in one name's postings: a token and a joined pair
     weights = TokenWeights.from_names(names)
-    index = NameIndex(enumerate(names), weights)
-    for token in ("mohammed", "hassan", "ali", "abdulrahman", "hosseini", "husseini", "mhmd", "zzz"):
+    index = NameIndex(enumerate(names), weights, native)
+    assert (index._postings is not None) == native
+    assert np.array_equal(index.ids[slice(*index.spans["abdal"])], [9, 9])
+    for token in ("mohammed", "hassan", "ali", "abdulrahman", "hosseini", "husseini", "mhmd", "zzz", "abdal"):
         for abjad in (False, True):
             got = index._reached(token, abjad)
             expected = _reached_one_slice_at_a_time(index, index.similar(token, abjad))

@@ -1,0 +1,580 @@
+/* Compiled retrieval: the two inner loops of first-sight screening, in C.
+ *
+ * Vocabulary.similar is translit.KeyedVocabulary.similar (one query token against the list
+ * tokens of some key groups: three Levenshtein similarities each, combined), and
+ * Postings.reach is index.NameIndex._reached (the names those tokens reach, each with its
+ * best credited share). Both give the same values, to the last bit, as the Python code they
+ * stand in for, which stays as the reference and the fallback where this is not built
+ * (tests/compliance/matching/test_speedups.py holds them equal). Build: scripts/build_speedups.py,
+ * run by `make run` and `make test`.
+ *
+ * List strings are ASCII (latinized tokens, keys and skeletons are [a-z0-9]); the
+ * constructors refuse anything else. A query whose strings are not ASCII or are longer than
+ * 64 characters gets NotImplemented from similar(): the caller then uses the Python path.
+ *
+ * Levenshtein distance is Hyyro's bit-parallel form of Myers' algorithm (one 64-bit word:
+ * the query string is the pattern), and the normalized similarity is rapidfuzz's:
+ * 1 - distance / max(len), 1.0 for two empty strings. The GIL is held throughout: the
+ * objects are shared by a service's threads, and Postings' scratch arrays are per object.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define MAX_PATTERN 64
+
+/* -- Levenshtein ------------------------------------------------------------------------ */
+
+typedef struct {
+    uint64_t peq[128];  /* per ASCII character: the positions where the pattern holds it */
+    int len;
+    const char *text;
+} Pattern;
+
+static void pattern_init(Pattern *p, const char *text, int len) {
+    memset(p->peq, 0, sizeof(p->peq));
+    for (int i = 0; i < len; i++)
+        p->peq[(unsigned char)text[i]] |= (uint64_t)1 << i;
+    p->len = len;
+    p->text = text;
+}
+
+static int levenshtein(const Pattern *p, const char *t, int n) {
+    int m = p->len;
+    if (m == 0)
+        return n;
+    uint64_t vp = ~(uint64_t)0, vn = 0, last = (uint64_t)1 << (m - 1);
+    int dist = m;
+    for (int j = 0; j < n; j++) {
+        uint64_t x = p->peq[(unsigned char)t[j]];
+        uint64_t d0 = (((x & vp) + vp) ^ vp) | x | vn;
+        uint64_t hp = vn | ~(d0 | vp);
+        uint64_t hn = d0 & vp;
+        dist += (hp & last) != 0;
+        dist -= (hn & last) != 0;
+        hp = (hp << 1) | 1;
+        hn = hn << 1;
+        vp = hn | ~(d0 | hp);
+        vn = hp & d0;
+    }
+    return dist;
+}
+
+static double similarity(const Pattern *p, const char *t, int n) {
+    int longest = p->len > n ? p->len : n;
+    if (longest == 0)
+        return 1.0;
+    return 1.0 - (double)levenshtein(p, t, n) / (double)longest;
+}
+
+/* An ASCII str's characters and length, or NULL (not a str, not ASCII, or longer than `limit`). */
+static const char *ascii_of(PyObject *s, Py_ssize_t limit, int *len) {
+    if (!PyUnicode_Check(s) || !PyUnicode_IS_ASCII(s))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    if (n > limit)
+        return NULL;
+    *len = (int)n;
+    return (const char *)PyUnicode_DATA(s);
+}
+
+/* -- Vocabulary ------------------------------------------------------------------------- */
+
+/* Each token's strings are kept together in one arena, in the order given (the caller lays
+ * key groups out one after the other): a group probed is read from consecutive memory. With
+ * the strings left in their Python objects, scattered over the heap, cache misses made up
+ * most of the time (~800 ns a list token, against ~130 ns with the strings in cache).
+ * A record: the four lengths, the vowel flag, then the four strings. */
+enum { TOKEN, SKELETON, KEY, SECOND, FIELDS };
+#define HEADER (FIELDS + 1)
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t size;
+    PyObject *tokens;       /* a tuple of the token strs (the keys of the dicts similar() returns) */
+    unsigned char *arena;   /* the records */
+    Py_ssize_t *offset;     /* per token: where its record starts */
+    PyObject *groups[3];    /* dicts: key -> bytes of int32 token positions (by key, by second reading, by edit) */
+    double vowelless_scale;
+} Vocabulary;
+
+static void vocabulary_free_arrays(Vocabulary *self) {
+    PyMem_Free(self->arena);
+    PyMem_Free(self->offset);
+    self->arena = NULL;
+    self->offset = NULL;
+}
+
+static void vocabulary_dealloc(Vocabulary *self) {
+    vocabulary_free_arrays(self);
+    Py_XDECREF(self->tokens);
+    for (int g = 0; g < 3; g++)
+        Py_XDECREF(self->groups[g]);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Vocabulary(tokens, skeletons, keys, seconds, vowels, by_key, by_second, by_edit, vowelless_scale)
+ * Lists of equal length (vowels: bools; strings ASCII, at most 255 characters); the dicts map
+ * a key to bytes of int32 positions in those lists. */
+static int vocabulary_init(Vocabulary *self, PyObject *args, PyObject *kwargs) {
+    PyObject *lists[FIELDS], *vowels, *groups[3];
+    double scale;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!O!O!d", &PyList_Type, &lists[TOKEN], &PyList_Type, &lists[SKELETON],
+                          &PyList_Type, &lists[KEY], &PyList_Type, &lists[SECOND], &PyList_Type, &vowels,
+                          &PyDict_Type, &groups[0], &PyDict_Type, &groups[1], &PyDict_Type, &groups[2], &scale))
+        return -1;
+    Py_ssize_t n = PyList_GET_SIZE(lists[TOKEN]);
+    for (int f = 0; f < FIELDS; f++)
+        if (PyList_GET_SIZE(lists[f]) != n) {
+            PyErr_SetString(PyExc_ValueError, "the token lists differ in length");
+            return -1;
+        }
+    if (PyList_GET_SIZE(vowels) != n) {
+        PyErr_SetString(PyExc_ValueError, "the token lists differ in length");
+        return -1;
+    }
+    vocabulary_free_arrays(self);
+    for (int g = 0; g < 3; g++)
+        Py_CLEAR(self->groups[g]);  /* set again last: a vocabulary without them is not ready */
+    Py_ssize_t bytes = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        for (int f = 0; f < FIELDS; f++) {
+            int len;
+            if (ascii_of(PyList_GET_ITEM(lists[f], i), 255, &len) == NULL) {
+                PyErr_Format(PyExc_ValueError, "list strings must be ASCII str of at most 255 characters (item %zd)", i);
+                return -1;
+            }
+            bytes += len;
+        }
+    self->arena = PyMem_Malloc((size_t)(bytes + n * HEADER + 1));
+    self->offset = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Py_ssize_t));
+    if (self->arena == NULL || self->offset == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int truth = PyObject_IsTrue(PyList_GET_ITEM(vowels, i));
+        if (truth < 0)
+            return -1;
+        unsigned char *record = self->arena + at;
+        self->offset[i] = at;
+        record[FIELDS] = (unsigned char)truth;
+        at += HEADER;
+        for (int f = 0; f < FIELDS; f++) {
+            int len;
+            const char *text = ascii_of(PyList_GET_ITEM(lists[f], i), 255, &len);
+            record[f] = (unsigned char)len;
+            memcpy(self->arena + at, text, (size_t)len);
+            at += len;
+        }
+    }
+    PyObject *tokens = PyList_AsTuple(lists[TOKEN]);
+    if (tokens == NULL)
+        return -1;
+    Py_XSETREF(self->tokens, tokens);
+    self->size = n;
+    for (int g = 0; g < 3; g++) {
+        Py_INCREF(groups[g]);
+        Py_XSETREF(self->groups[g], groups[g]);
+    }
+    self->vowelless_scale = scale;
+    return 0;
+}
+
+/* Score the tokens at `positions` (a bytes of int32) against the query; those at or above
+ * `floor` go into `found`. */
+static int score_group(Vocabulary *self, PyObject *positions, const Pattern *token, const Pattern *skeleton,
+                       const Pattern *readings, int n_readings, int vowel_a, int long_key, double floor,
+                       PyObject *found) {
+    if (!PyBytes_Check(positions)) {
+        PyErr_SetString(PyExc_TypeError, "a group must be bytes of int32 positions");
+        return -1;
+    }
+    const int32_t *at = (const int32_t *)PyBytes_AS_STRING(positions);
+    Py_ssize_t count = PyBytes_GET_SIZE(positions) / (Py_ssize_t)sizeof(int32_t);
+    for (Py_ssize_t k = 0; k < count; k++) {
+        int32_t i = at[k];
+        if (i < 0 || i >= self->size) {
+            PyErr_SetString(PyExc_IndexError, "token position out of range");
+            return -1;
+        }
+        const unsigned char *record = self->arena + self->offset[i];
+        const char *text = (const char *)record + HEADER;
+        int token_len = record[TOKEN], skeleton_len = record[SKELETON], key_len = record[KEY],
+            second_len = record[SECOND];
+        const char *skeleton_text = text + token_len, *key_text = skeleton_text + skeleton_len,
+                   *second_text = key_text + key_len;
+        int second_differs = second_len != key_len || memcmp(second_text, key_text, (size_t)key_len) != 0;
+        /* the key: the best pairing of the query's readings with the list token's */
+        double key = 0.0;
+        for (int r = 0; r < n_readings; r++) {
+            double s = similarity(&readings[r], key_text, key_len);
+            if (s > key)
+                key = s;
+            if (second_differs) {
+                s = similarity(&readings[r], second_text, second_len);
+                if (s > key)
+                    key = s;
+            }
+        }
+        double score = (similarity(token, text, token_len) + similarity(skeleton, skeleton_text, skeleton_len) + key)
+                       / 3;
+        /* a vowel-less side may be judged by its key alone */
+        if (long_key && key_len > 2 && (!vowel_a || !record[FIELDS]) && key > score) {
+            double lifted = self->vowelless_scale * key;
+            if (lifted > score)
+                score = lifted;
+        }
+        if (score >= floor) {
+            PyObject *value = PyFloat_FromDouble(score);
+            if (value == NULL || PyDict_SetItem(found, PyTuple_GET_ITEM(self->tokens, i), value) < 0) {
+                Py_XDECREF(value);
+                return -1;
+            }
+            Py_DECREF(value);
+        }
+    }
+    return 0;
+}
+
+static const char SIMILAR_DOC[] =
+    "similar(token, key, second, skeleton, vowel, floor, keys, seconds, edits) -> dict\n\n"
+    "KeyedVocabulary.similar for a query token with that profile: token_similarity of each list\n"
+    "token in the groups of `keys` (by key), `seconds` (by second reading) and `edits` (by edit),\n"
+    "in that order, at or above `floor`. NotImplemented if a query string is not ASCII or is\n"
+    "longer than 64 characters.";
+
+static PyObject *vocabulary_similar(Vocabulary *self, PyObject *args) {
+    PyObject *strings[4], *wanted[3];
+    int vowel_a;
+    double floor;
+    if (!PyArg_ParseTuple(args, "UUUUpdOOO", &strings[0], &strings[1], &strings[2], &strings[3], &vowel_a, &floor,
+                          &wanted[0], &wanted[1], &wanted[2]))
+        return NULL;
+    if (self->groups[0] == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the vocabulary was not initialized");
+        return NULL;
+    }
+    const char *text[4];
+    int len[4];
+    for (int s = 0; s < 4; s++) {
+        text[s] = ascii_of(strings[s], MAX_PATTERN, &len[s]);
+        if (text[s] == NULL)
+            Py_RETURN_NOTIMPLEMENTED;
+    }
+    Pattern token, skeleton, readings[2];
+    pattern_init(&token, text[0], len[0]);
+    pattern_init(&readings[0], text[1], len[1]);
+    int n_readings = 1;
+    if (len[2] != len[1] || memcmp(text[2], text[1], (size_t)len[1]) != 0)
+        pattern_init(&readings[n_readings++], text[2], len[2]);
+    pattern_init(&skeleton, text[3], len[3]);
+    int long_key = len[1] > 2;
+    PyObject *found = PyDict_New();
+    if (found == NULL)
+        return NULL;
+    for (int g = 0; g < 3; g++) {
+        PyObject *iterator = PyObject_GetIter(wanted[g]);
+        if (iterator == NULL)
+            goto failed;
+        PyObject *item;
+        while ((item = PyIter_Next(iterator)) != NULL) {
+            PyObject *positions = PyDict_GetItemWithError(self->groups[g], item);  /* borrowed */
+            Py_DECREF(item);
+            if (positions == NULL) {
+                if (PyErr_Occurred()) {
+                    Py_DECREF(iterator);
+                    goto failed;
+                }
+                continue;
+            }
+            if (score_group(self, positions, &token, &skeleton, readings, n_readings, vowel_a, long_key, floor,
+                            found) < 0) {
+                Py_DECREF(iterator);
+                goto failed;
+            }
+        }
+        Py_DECREF(iterator);
+        if (PyErr_Occurred())
+            goto failed;
+    }
+    return found;
+failed:
+    Py_DECREF(found);
+    return NULL;
+}
+
+static PyMethodDef vocabulary_methods[] = {
+    {"similar", (PyCFunction)vocabulary_similar, METH_VARARGS, SIMILAR_DOC},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject VocabularyType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "compliance.matching._speedups.Vocabulary",
+    .tp_doc = "List tokens with their profiles and key groups (translit.KeyedVocabulary's data).",
+    .tp_basicsize = sizeof(Vocabulary),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)vocabulary_init,
+    .tp_dealloc = (destructor)vocabulary_dealloc,
+    .tp_methods = vocabulary_methods,
+};
+
+/* -- Postings --------------------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    Py_buffer ids;     /* int32 name id per posting */
+    Py_buffer shares;  /* float64 share of the name per posting */
+    Py_ssize_t postings;
+    Py_ssize_t names;
+    double token_floor, token_full;
+    double *best;      /* per name id: the best gain of this call, -1 when untouched */
+    int32_t *touched;  /* the name ids touched by this call */
+} Postings;
+
+static void postings_release(Postings *self) {
+    if (self->ids.obj != NULL)
+        PyBuffer_Release(&self->ids);
+    if (self->shares.obj != NULL)
+        PyBuffer_Release(&self->shares);
+    PyMem_Free(self->best);
+    PyMem_Free(self->touched);
+    self->best = NULL;
+    self->touched = NULL;
+}
+
+static void postings_dealloc(Postings *self) {
+    postings_release(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Postings(ids, shares, names, token_floor, token_full): ids an int32 buffer of name ids below
+ * `names`, shares a float64 buffer of the same length; credit() is defined by the two floats. */
+static int postings_init(Postings *self, PyObject *args, PyObject *kwargs) {
+    PyObject *ids, *shares;
+    Py_ssize_t names;
+    double floor, full;
+    if (!PyArg_ParseTuple(args, "OOndd", &ids, &shares, &names, &floor, &full))
+        return -1;
+    postings_release(self);
+    if (PyObject_GetBuffer(ids, &self->ids, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return -1;
+    if (PyObject_GetBuffer(shares, &self->shares, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return -1;
+    if (self->ids.itemsize != 4 || strcmp(self->ids.format, "i") != 0 || self->shares.itemsize != 8
+        || strcmp(self->shares.format, "d") != 0 || self->ids.len / 4 != self->shares.len / 8) {
+        PyErr_SetString(PyExc_ValueError, "ids must be int32 and shares float64, of one length");
+        return -1;
+    }
+    self->postings = self->ids.len / 4;
+    const int32_t *id = self->ids.buf;
+    for (Py_ssize_t p = 0; p < self->postings; p++)
+        if (id[p] < 0 || id[p] >= names) {
+            PyErr_SetString(PyExc_ValueError, "a name id is out of range");
+            return -1;
+        }
+    self->names = names;
+    self->token_floor = floor;
+    self->token_full = full;
+    self->best = PyMem_Malloc((names ? names : 1) * sizeof(double));
+    self->touched = PyMem_Malloc((names ? names : 1) * sizeof(int32_t));
+    if (self->best == NULL || self->touched == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < names; i++)
+        self->best[i] = -1.0;
+    return 0;
+}
+
+static int compare_ids(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct {
+    Py_ssize_t start, stop;
+    double gain;
+} Span;
+
+static int span_of(PyObject *value, Py_ssize_t limit, Span *span) {
+    if (!PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 2) {
+        PyErr_SetString(PyExc_TypeError, "a span must be a (start, stop) tuple");
+        return -1;
+    }
+    span->start = PyLong_AsSsize_t(PyTuple_GET_ITEM(value, 0));
+    span->stop = PyLong_AsSsize_t(PyTuple_GET_ITEM(value, 1));
+    if (PyErr_Occurred())
+        return -1;
+    if (span->start < 0 || span->stop < span->start || span->stop > limit) {
+        PyErr_SetString(PyExc_IndexError, "a span is out of range");
+        return -1;
+    }
+    return 0;
+}
+
+static const char REACH_DOC[] =
+    "reach(similar, spans) -> (ids bytes, gains bytes) | None\n\n"
+    "NameIndex._reached: for each list token of `similar` (token -> similarity) with a span in\n"
+    "`spans` and a credit above 0, its postings' name ids with share times credit; a name\n"
+    "reached through two tokens keeps the better, ids ascending. One token's postings are\n"
+    "given as they are. int32 and float64 in native byte order; None if nothing is reached.";
+
+static PyObject *postings_reach(Postings *self, PyObject *args) {
+    PyObject *similar, *spans;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyDict_Type, &similar, &PyDict_Type, &spans))
+        return NULL;
+    if (self->best == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the postings were not initialized");
+        return NULL;
+    }
+    Py_ssize_t count = 0, capacity = 8, position = 0;
+    Span *found = PyMem_Malloc(capacity * sizeof(Span));
+    if (found == NULL)
+        return PyErr_NoMemory();
+    PyObject *token, *value;
+    while (PyDict_Next(similar, &position, &token, &value)) {
+        double s = PyFloat_AsDouble(value);
+        if (s == -1.0 && PyErr_Occurred())
+            goto failed;
+        if (s < self->token_floor)
+            continue;  /* credit() is 0 */
+        double gain = s / self->token_full;
+        if (!(gain < 1.0))
+            gain = 1.0;
+        if (!(gain > 0.0))
+            continue;
+        PyObject *where = PyDict_GetItemWithError(spans, token);
+        if (where == NULL) {
+            if (PyErr_Occurred())
+                goto failed;
+            continue;
+        }
+        if (count == capacity) {
+            capacity *= 2;
+            Span *grown = PyMem_Realloc(found, capacity * sizeof(Span));
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                goto failed;
+            }
+            found = grown;
+        }
+        if (span_of(where, self->postings, &found[count]) < 0)
+            goto failed;
+        found[count++].gain = gain;
+    }
+    if (count == 0) {
+        PyMem_Free(found);
+        Py_RETURN_NONE;
+    }
+    const int32_t *ids = self->ids.buf;
+    const double *shares = self->shares.buf;
+    PyObject *out_ids, *out_gains;
+    if (count == 1) {
+        Py_ssize_t n = found[0].stop - found[0].start;
+        out_ids = PyBytes_FromStringAndSize((const char *)(ids + found[0].start), n * (Py_ssize_t)sizeof(int32_t));
+        out_gains = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(double));
+        if (out_ids == NULL || out_gains == NULL)
+            goto failed_out;
+        double *gains = (double *)PyBytes_AS_STRING(out_gains);
+        for (Py_ssize_t p = 0; p < n; p++)
+            gains[p] = shares[found[0].start + p] * found[0].gain;
+    } else {
+        Py_ssize_t reached = 0;
+        for (Py_ssize_t f = 0; f < count; f++)
+            for (Py_ssize_t p = found[f].start; p < found[f].stop; p++) {
+                int32_t id = ids[p];
+                double gained = shares[p] * found[f].gain;
+                if (self->best[id] < 0.0) {
+                    self->touched[reached++] = id;
+                    self->best[id] = gained;
+                } else if (gained > self->best[id]) {
+                    self->best[id] = gained;
+                }
+            }
+        qsort(self->touched, (size_t)reached, sizeof(int32_t), compare_ids);
+        out_ids = PyBytes_FromStringAndSize((const char *)self->touched, reached * (Py_ssize_t)sizeof(int32_t));
+        out_gains = PyBytes_FromStringAndSize(NULL, reached * (Py_ssize_t)sizeof(double));
+        if (out_gains != NULL) {
+            double *gains = (double *)PyBytes_AS_STRING(out_gains);
+            for (Py_ssize_t k = 0; k < reached; k++)
+                gains[k] = self->best[self->touched[k]];
+        }
+        for (Py_ssize_t k = 0; k < reached; k++)
+            self->best[self->touched[k]] = -1.0;
+        if (out_ids == NULL || out_gains == NULL)
+            goto failed_out;
+    }
+    PyMem_Free(found);
+    return Py_BuildValue("(NN)", out_ids, out_gains);
+failed_out:
+    Py_XDECREF(out_ids);
+    Py_XDECREF(out_gains);
+failed:
+    PyMem_Free(found);
+    return NULL;
+}
+
+static PyMethodDef postings_methods[] = {
+    {"reach", (PyCFunction)postings_reach, METH_VARARGS, REACH_DOC},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject PostingsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "compliance.matching._speedups.Postings",
+    .tp_doc = "A name index's postings (index.NameIndex's ids and shares), walked in C.",
+    .tp_basicsize = sizeof(Postings),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)postings_init,
+    .tp_dealloc = (destructor)postings_dealloc,
+    .tp_methods = postings_methods,
+};
+
+/* -- module ----------------------------------------------------------------------------- */
+
+static PyObject *module_similarity(PyObject *module, PyObject *args) {
+    PyObject *a, *b;
+    if (!PyArg_ParseTuple(args, "UU", &a, &b))
+        return NULL;
+    int la, lb;
+    const char *ta = ascii_of(a, MAX_PATTERN, &la), *tb = ascii_of(b, INT32_MAX, &lb);
+    if (ta == NULL || tb == NULL)
+        Py_RETURN_NOTIMPLEMENTED;
+    Pattern p;
+    pattern_init(&p, ta, la);
+    return PyFloat_FromDouble(similarity(&p, tb, lb));
+}
+
+static PyMethodDef module_methods[] = {
+    {"levenshtein_similarity", module_similarity, METH_VARARGS,
+     "levenshtein_similarity(a, b) -> float: rapidfuzz's Levenshtein.normalized_similarity, for "
+     "ASCII strings (a at most 64 characters); NotImplemented otherwise."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef speedups_module = {
+    PyModuleDef_HEAD_INIT, "_speedups",
+    "Compiled retrieval for compliance.matching (see _speedups.c).", -1, module_methods,
+};
+
+PyMODINIT_FUNC PyInit__speedups(void) {
+    if (PyType_Ready(&VocabularyType) < 0 || PyType_Ready(&PostingsType) < 0)
+        return NULL;
+    PyObject *module = PyModule_Create(&speedups_module);
+    if (module == NULL)
+        return NULL;
+    Py_INCREF(&VocabularyType);
+    Py_INCREF(&PostingsType);
+    if (PyModule_AddObject(module, "Vocabulary", (PyObject *)&VocabularyType) < 0
+        || PyModule_AddObject(module, "Postings", (PyObject *)&PostingsType) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

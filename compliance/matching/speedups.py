@@ -1,0 +1,16 @@
+"""The compiled retrieval (`_speedups.c`, built by scripts/build_speedups.py), or None.
+
+Without it the engine runs its Python retrieval, which gives the same results more slowly
+(tests/compliance/matching/test_speedups.py holds the two equal).
+"""
+from __future__ import annotations
+
+from types import ModuleType
+
+native: ModuleType | None
+reason: str | None  # why `native` is None
+try:
+    from compliance.matching import _speedups as native
+    reason = None
+except ImportError as exc:
+    native, reason = None, str(exc)
