@@ -334,6 +334,8 @@ typedef struct {
     double token_floor, token_full;
     double *best;      /* per name id: the best gain of this call, -1 when untouched */
     int32_t *touched;  /* the name ids touched by this call */
+    double *query_sum, *name_sum;  /* per name id: gather()'s sums, 0 when untouched */
+    unsigned char *seen;           /* per name id: touched by this gather() */
 } Postings;
 
 static void postings_release(Postings *self) {
@@ -343,8 +345,13 @@ static void postings_release(Postings *self) {
         PyBuffer_Release(&self->shares);
     PyMem_Free(self->best);
     PyMem_Free(self->touched);
+    PyMem_Free(self->query_sum);
+    PyMem_Free(self->name_sum);
+    PyMem_Free(self->seen);
     self->best = NULL;
     self->touched = NULL;
+    self->query_sum = self->name_sum = NULL;
+    self->seen = NULL;
 }
 
 static void postings_dealloc(Postings *self) {
@@ -380,9 +387,15 @@ static int postings_init(Postings *self, PyObject *args, PyObject *kwargs) {
     self->names = names;
     self->token_floor = floor;
     self->token_full = full;
-    self->best = PyMem_Malloc((names ? names : 1) * sizeof(double));
-    self->touched = PyMem_Malloc((names ? names : 1) * sizeof(int32_t));
-    if (self->best == NULL || self->touched == NULL) {
+    size_t slots = (size_t)(names ? names : 1);
+    self->query_sum = PyMem_Calloc(slots, sizeof(double));
+    self->name_sum = PyMem_Calloc(slots, sizeof(double));
+    self->seen = PyMem_Calloc(slots, 1);
+    self->touched = PyMem_Malloc(slots * sizeof(int32_t));
+    self->best = PyMem_Malloc(slots * sizeof(double));  /* last: a Postings without it is not ready */
+    if (self->best == NULL || self->touched == NULL || self->query_sum == NULL || self->name_sum == NULL
+        || self->seen == NULL) {
+        postings_release(self);
         PyErr_NoMemory();
         return -1;
     }
@@ -519,8 +532,120 @@ failed:
     return NULL;
 }
 
+/* The int32 or float64 buffer of `object`, C-contiguous; -1 with an error if it is not one. */
+static int typed_buffer(PyObject *object, Py_buffer *view, const char *format, Py_ssize_t itemsize) {
+    if (PyObject_GetBuffer(object, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return -1;
+    if (view->itemsize != itemsize || strcmp(view->format, format) != 0) {
+        PyBuffer_Release(view);
+        PyErr_Format(PyExc_ValueError, "expected a buffer of format '%s'", format);
+        return -1;
+    }
+    return 0;
+}
+
+static const char GATHER_DOC[] =
+    "gather(walked) -> (ids bytes, query shares bytes, name shares bytes)\n\n"
+    "NameIndex.candidates' sums: `walked` is a list of (ids, gains, share), the arrays from\n"
+    "reach(); each name id reached, ascending, with the sum of the shares and the sum of the\n"
+    "gains of the entries that reach it, added in the order given (as numpy's bincount adds).";
+
+typedef struct {
+    Py_buffer ids, gains;
+    double share;
+} Walked;
+
+static PyObject *postings_gather(Postings *self, PyObject *args) {
+    PyObject *walked;
+    if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &walked))
+        return NULL;
+    if (self->best == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the postings were not initialized");
+        return NULL;
+    }
+    /* First every entry's buffers, checked; then the sums, with no Python code run in between
+     * (which could let another thread at the scratch arrays). */
+    Py_ssize_t count = PyList_GET_SIZE(walked), held = 0;
+    Walked *entries = PyMem_Calloc((size_t)(count ? count : 1), sizeof(Walked));
+    if (entries == NULL)
+        return PyErr_NoMemory();
+    PyObject *result = NULL;
+    for (; held < count; held++) {
+        PyObject *entry = PyList_GET_ITEM(walked, held), *ids, *gains;
+        if (!PyTuple_Check(entry)) {
+            PyErr_SetString(PyExc_TypeError, "walked entries must be (ids, gains, share) tuples");
+            goto done;
+        }
+        if (!PyArg_ParseTuple(entry, "OOd", &ids, &gains, &entries[held].share))
+            goto done;
+        if (typed_buffer(ids, &entries[held].ids, "i", 4) < 0)
+            goto done;
+        if (typed_buffer(gains, &entries[held].gains, "d", 8) < 0) {
+            PyBuffer_Release(&entries[held].ids);
+            goto done;
+        }
+        const int32_t *id = entries[held].ids.buf;
+        Py_ssize_t n = entries[held].ids.len / 4;
+        int bad = entries[held].gains.len / 8 != n;
+        for (Py_ssize_t k = 0; k < n && !bad; k++)
+            bad = id[k] < 0 || id[k] >= self->names;
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, "ids out of range, or ids and gains of different lengths");
+            PyBuffer_Release(&entries[held].ids);
+            PyBuffer_Release(&entries[held].gains);
+            goto done;
+        }
+    }
+    Py_ssize_t reached = 0;
+    for (Py_ssize_t w = 0; w < count; w++) {
+        const int32_t *id = entries[w].ids.buf;
+        const double *gain = entries[w].gains.buf;
+        double share = entries[w].share;
+        for (Py_ssize_t k = 0, n = entries[w].ids.len / 4; k < n; k++) {
+            int32_t i = id[k];
+            if (!self->seen[i]) {
+                self->seen[i] = 1;
+                self->touched[reached++] = i;
+            }
+            self->query_sum[i] += share;
+            self->name_sum[i] += gain[k];
+        }
+    }
+    qsort(self->touched, (size_t)reached, sizeof(int32_t), compare_ids);
+    PyObject *out_ids = PyBytes_FromStringAndSize((const char *)self->touched, reached * (Py_ssize_t)sizeof(int32_t));
+    PyObject *out_query = PyBytes_FromStringAndSize(NULL, reached * (Py_ssize_t)sizeof(double));
+    PyObject *out_name = PyBytes_FromStringAndSize(NULL, reached * (Py_ssize_t)sizeof(double));
+    if (out_query != NULL && out_name != NULL) {
+        double *query = (double *)PyBytes_AS_STRING(out_query), *name = (double *)PyBytes_AS_STRING(out_name);
+        for (Py_ssize_t k = 0; k < reached; k++) {
+            query[k] = self->query_sum[self->touched[k]];
+            name[k] = self->name_sum[self->touched[k]];
+        }
+    }
+    for (Py_ssize_t k = 0; k < reached; k++) {  /* the scratch arrays back to untouched */
+        int32_t i = self->touched[k];
+        self->seen[i] = 0;
+        self->query_sum[i] = self->name_sum[i] = 0.0;
+    }
+    if (out_ids == NULL || out_query == NULL || out_name == NULL) {
+        Py_XDECREF(out_ids);
+        Py_XDECREF(out_query);
+        Py_XDECREF(out_name);
+    } else {
+        result = Py_BuildValue("(NNN)", out_ids, out_query, out_name);
+    }
+done:
+    for (Py_ssize_t w = 0; w < held; w++) {
+        PyBuffer_Release(&entries[w].ids);
+        PyBuffer_Release(&entries[w].gains);
+    }
+    PyMem_Free(entries);
+    return result;
+}
+
 static PyMethodDef postings_methods[] = {
     {"reach", (PyCFunction)postings_reach, METH_VARARGS, REACH_DOC},
+    {"gather", (PyCFunction)postings_gather, METH_VARARGS, GATHER_DOC},
     {NULL, NULL, 0, NULL},
 };
 

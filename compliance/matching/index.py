@@ -154,14 +154,19 @@ class NameIndex:
         walked = [(reach, share) for reach, share in walked if reach is not None]
         if not walked:
             return _EMPTY_IDS, _EMPTY, _EMPTY
-        ids = np.concatenate([reach[0] for reach, _ in walked])
-        reached, inverse = np.unique(ids, return_inverse=True)
-        query_share = np.bincount(inverse, weights=np.concatenate([np.full(len(reach[0]), share)
-                                                                   for reach, share in walked]))
-        name_share = np.bincount(inverse, weights=np.concatenate([reach[1] for reach, _ in walked]))
+        if self._postings is not None:
+            gathered = self._postings.gather([(*reach, share) for reach, share in walked])
+            reached = np.frombuffer(gathered[0], dtype=np.int32)
+            query_share, name_share = np.frombuffer(gathered[1]), np.frombuffer(gathered[2])
+        else:
+            ids = np.concatenate([reach[0] for reach, _ in walked])
+            reached, inverse = np.unique(ids, return_inverse=True)
+            query_share = np.bincount(inverse, weights=np.concatenate([np.full(len(reach[0]), share)
+                                                                       for reach, share in walked]))
+            name_share = np.bincount(inverse, weights=np.concatenate([reach[1] for reach, _ in walked]))
         if light:
-            query_share += sum(shares[t] for t in light)
-            name_share += self.light_share[reached]
+            query_share = query_share + sum(shares[t] for t in light)
+            name_share = name_share + self.light_share[reached]
         return reached, query_share, name_share
 
     def _reached(self, token: str, abjad: bool) -> tuple[np.ndarray, np.ndarray] | None:

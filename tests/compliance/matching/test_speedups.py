@@ -145,3 +145,24 @@ def test_objects_not_initialized_refuse_work():
     postings = speedups.native.Postings.__new__(speedups.native.Postings)
     with pytest.raises(ValueError):
         postings.reach({"a": 1.0}, {"a": (0, 0)})
+
+
+def test_postings_gather_sums_as_bincount():
+    """gather: each name reached once, ascending, with the shares and gains summed in the
+    order given; a bad entry is refused and leaves nothing behind for the next call."""
+    ids = np.array([0, 1, 2, 3], dtype=np.int32)
+    postings = speedups.native.Postings(ids, np.ones(4), 4, TOKEN_FLOOR, TOKEN_FULL)
+    walked = [(np.array([3, 1], np.int32), np.array([0.1, 0.2]), 0.3),
+              (np.array([1, 0], np.int32), np.array([0.7, 0.4]), 0.6)]
+    got = [np.frombuffer(b, t).tolist() for b, t in zip(postings.gather(walked), (np.int32, np.float64, np.float64))]
+    assert got == [[0, 1, 3], [0.6, 0.3 + 0.6, 0.3], [0.4, 0.2 + 0.7, 0.1]]
+    with pytest.raises(ValueError):
+        postings.gather([walked[0], (np.array([9], np.int32), np.array([1.0]), 1.0)])
+    with pytest.raises(ValueError):
+        postings.gather([(np.array([1], np.int64), np.array([1.0]), 1.0)])
+    with pytest.raises(TypeError):
+        postings.gather([[np.array([1], np.int32), np.array([1.0]), 1.0]])
+    assert [np.frombuffer(b, t).tolist() for b, t in zip(postings.gather(walked[1:]), (np.int32, np.float64,
+                                                                                         np.float64))] == \
+        [[0, 1], [0.6, 0.6], [0.4, 0.7]]
+    assert [len(b) for b in postings.gather([])] == [0, 0, 0]
