@@ -711,13 +711,17 @@ def _native_vocabulary(known: dict[str, Profile], groups: tuple[dict[str, list[s
     """The compiled KeyedVocabulary (`groups`: by key, by second reading, by edit), its tokens
     laid out one key group after the other; None if a token is not ASCII."""
     tokens = [t for members in groups[0].values() for t in members]
-    if not all(t.isascii() for t in tokens):
-        return None
     position = dict(zip(tokens, range(len(tokens))))
-    by_positions = [_positions(group, position) for group in groups]
+    ends = np.cumsum([4 * len(members) for members in groups[0].values()]).tolist()
+    every = np.arange(len(tokens), dtype=np.int32).tobytes()  # a key group is a run of positions
+    by_key = {key: every[start:end] for key, start, end in zip(groups[0], [0, *ends], ends)}
     made = [known[t] for t in tokens]
     keys, seconds, skeletons, vowels = (list(column) for column in zip(*made)) if made else ([], [], [], [])
-    return speedups.native.Vocabulary(tokens, skeletons, keys, seconds, vowels, *by_positions, VOWELLESS_KEY_SCALE)
+    try:
+        return speedups.native.Vocabulary(tokens, skeletons, keys, seconds, vowels, by_key,
+                                          *(_positions(group, position) for group in groups[1:]), VOWELLESS_KEY_SCALE)
+    except ValueError:  # a string it cannot hold (not ASCII)
+        return None
 
 
 def _positions(group: dict[str, list[str]], position: dict[str, int]) -> dict[str, bytes]:
