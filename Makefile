@@ -23,13 +23,13 @@ $(TEST_STAMP): requirements.txt requirements-test.txt $(STAMP)
 
 venv: $(STAMP)
 
-# Batch jobs are worked on inside the service, one worker per core, unless the environment
-# says otherwise (COMPLIANCE_BATCH_WORKERS=0, and `python -m compliance worker` elsewhere).
 # The compiled retrieval (compliance/matching/_speedups.c): rebuilt when its source changes.
 # Without a C compiler `make run` goes on, on the Python path (the same results, slower).
 speedups: $(STAMP)
 	$(PY) scripts/build_speedups.py --check
 
+# Batch jobs are worked on inside the service, one worker per core, unless the environment
+# says otherwise (COMPLIANCE_BATCH_WORKERS=0, and `python -m compliance worker` elsewhere).
 run: $(STAMP)
 	@$(PY) scripts/build_speedups.py --check || echo "make run: the compiled retrieval did not build;" \
 	    "screening runs on the Python path (the same results, slower)" >&2
