@@ -35,10 +35,14 @@ def main(argv: list[str]) -> int:
         print("building", TARGET.relative_to(ROOT), file=sys.stderr)
         temporary = TARGET.with_suffix(".tmp")
         cmd[-1] = str(temporary)
-        result = subprocess.run(cmd, cwd=ROOT)
-        if result.returncode != 0:
+        try:
+            failed = subprocess.run(cmd, cwd=ROOT).returncode
+        except OSError as exc:  # no compiler
+            print(f"build_speedups: {exc}", file=sys.stderr)
+            failed = 1
+        if failed:
             print(f"build_speedups: the compiler failed ({shlex.join(cmd)})", file=sys.stderr)
-            return result.returncode
+            return 1
         os.replace(temporary, TARGET)  # a running service keeps the file it loaded
     if "--check" in argv:
         sys.path.insert(0, str(ROOT))
