@@ -125,15 +125,11 @@ static int vocabulary_init(Vocabulary *self, PyObject *args, PyObject *kwargs) {
                           &PyDict_Type, &groups[0], &PyDict_Type, &groups[1], &PyDict_Type, &groups[2], &scale))
         return -1;
     Py_ssize_t n = PyList_GET_SIZE(lists[TOKEN]);
-    for (int f = 0; f < FIELDS; f++)
-        if (PyList_GET_SIZE(lists[f]) != n) {
+    for (int f = 0; f <= FIELDS; f++)
+        if (PyList_GET_SIZE(f < FIELDS ? lists[f] : vowels) != n) {
             PyErr_SetString(PyExc_ValueError, "the token lists differ in length");
             return -1;
         }
-    if (PyList_GET_SIZE(vowels) != n) {
-        PyErr_SetString(PyExc_ValueError, "the token lists differ in length");
-        return -1;
-    }
     vocabulary_free_arrays(self);
     for (int g = 0; g < 3; g++)
         Py_CLEAR(self->groups[g]);  /* set again last: a vocabulary without them is not ready */
@@ -359,6 +355,18 @@ static void postings_dealloc(Postings *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* The int32 or float64 buffer of `object`, C-contiguous; -1 with an error if it is not one. */
+static int typed_buffer(PyObject *object, Py_buffer *view, const char *format, Py_ssize_t itemsize) {
+    if (PyObject_GetBuffer(object, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return -1;
+    if (view->itemsize != itemsize || strcmp(view->format, format) != 0) {
+        PyBuffer_Release(view);
+        PyErr_Format(PyExc_ValueError, "expected a buffer of format '%s'", format);
+        return -1;
+    }
+    return 0;
+}
+
 /* Postings(ids, shares, names, token_floor, token_full): ids an int32 buffer of name ids below
  * `names`, shares a float64 buffer of the same length; credit() is defined by the two floats. */
 static int postings_init(Postings *self, PyObject *args, PyObject *kwargs) {
@@ -368,13 +376,10 @@ static int postings_init(Postings *self, PyObject *args, PyObject *kwargs) {
     if (!PyArg_ParseTuple(args, "OOndd", &ids, &shares, &names, &floor, &full))
         return -1;
     postings_release(self);
-    if (PyObject_GetBuffer(ids, &self->ids, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+    if (typed_buffer(ids, &self->ids, "i", 4) < 0 || typed_buffer(shares, &self->shares, "d", 8) < 0)
         return -1;
-    if (PyObject_GetBuffer(shares, &self->shares, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
-        return -1;
-    if (self->ids.itemsize != 4 || strcmp(self->ids.format, "i") != 0 || self->shares.itemsize != 8
-        || strcmp(self->shares.format, "d") != 0 || self->ids.len / 4 != self->shares.len / 8) {
-        PyErr_SetString(PyExc_ValueError, "ids must be int32 and shares float64, of one length");
+    if (self->ids.len / 4 != self->shares.len / 8) {
+        PyErr_SetString(PyExc_ValueError, "ids and shares differ in length");
         return -1;
     }
     self->postings = self->ids.len / 4;
@@ -530,18 +535,6 @@ failed_out:
 failed:
     PyMem_Free(found);
     return NULL;
-}
-
-/* The int32 or float64 buffer of `object`, C-contiguous; -1 with an error if it is not one. */
-static int typed_buffer(PyObject *object, Py_buffer *view, const char *format, Py_ssize_t itemsize) {
-    if (PyObject_GetBuffer(object, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
-        return -1;
-    if (view->itemsize != itemsize || strcmp(view->format, format) != 0) {
-        PyBuffer_Release(view);
-        PyErr_Format(PyExc_ValueError, "expected a buffer of format '%s'", format);
-        return -1;
-    }
-    return 0;
 }
 
 static const char GATHER_DOC[] =

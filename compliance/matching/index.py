@@ -91,7 +91,7 @@ class NameIndex:
         self.totals = np.array(totals)  # name id -> its distinct tokens' total weight
         self.vocabulary = KeyedVocabulary(self.spans, EDIT_KEY, native)
         self._postings = None
-        if speedups.native is not None and native is not False:
+        if speedups.wanted(native):
             self._postings = speedups.native.Postings(self.ids, self.shares, len(totals), TOKEN_FLOOR, TOKEN_FULL)
         self.by_key = self.vocabulary.by_key
         deleted: dict[str, list[str]] = defaultdict(list)

@@ -14,3 +14,9 @@ try:
     reason = None
 except ImportError as exc:
     native, reason = None, str(exc)
+
+
+def wanted(requested: bool | None) -> bool:
+    """Whether a structure built with `native=requested` (None: the default) uses the compiled
+    code: where it is built, unless `requested` is False."""
+    return native is not None and requested is not False

@@ -644,7 +644,7 @@ class KeyedVocabulary:
         self._groups: dict[str, KeyGroup] = {}  # made on first use: most keys are never probed
         self._loose: dict[tuple[bool, str], LooseGroup] = {}
         self._native = None
-        if speedups.native is not None and native is not False:
+        if speedups.wanted(native):
             self._native = _native_vocabulary(self._profiles, (self.by_key, self.by_second, self.by_edit))
 
     def similar(self, token: str, keys: Iterable[str], floor: float, seconds: Iterable[str] = (),
