@@ -23,7 +23,7 @@ $(TEST_STAMP): requirements.txt requirements-test.txt $(STAMP)
 
 venv: $(STAMP)
 
-# The compiled retrieval (compliance/matching/_speedups.c): rebuilt when its source changes.
+# The compiled retrieval and alignment (compliance/matching/_speedups.c): rebuilt when its source changes.
 # Without a C compiler `make run` goes on, on the Python path (the same results, slower).
 speedups: $(STAMP)
 	$(PY) scripts/build_speedups.py --check
@@ -31,7 +31,7 @@ speedups: $(STAMP)
 # Batch jobs are worked on inside the service, one worker per core, unless the environment
 # says otherwise (COMPLIANCE_BATCH_WORKERS=0, and `python -m compliance worker` elsewhere).
 run: $(STAMP)
-	@$(PY) scripts/build_speedups.py --check || echo "make run: the compiled retrieval did not build;" \
+	@$(PY) scripts/build_speedups.py --check || echo "make run: the compiled retrieval and alignment did not build;" \
 	    "screening runs on the Python path (the same results, slower)" >&2
 	$(PY) -m compliance keys bootstrap
 	COMPLIANCE_BATCH_WORKERS=$${COMPLIANCE_BATCH_WORKERS:-auto} \

@@ -146,8 +146,9 @@ def _build_engine(watchlists: Watchlists) -> Engine:
     engine = Engine.build(e for item in watchlists.lists for e in item.entities)
     log.info("engine built over %d entities in %.2f s", len(engine.entities), time.perf_counter() - started)
     if speedups.native is None:
-        log.warning("the compiled retrieval is not built (%s): screening runs on the Python path, with the "
-                    "same results but slower; build it with `python scripts/build_speedups.py`", speedups.reason)
+        log.warning("the compiled retrieval and alignment are not built (%s): screening runs on the Python "
+                    "path, with the same results but slower; build them with `python scripts/build_speedups.py`",
+                    speedups.reason)
     return engine
 
 

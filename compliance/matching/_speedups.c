@@ -1,24 +1,28 @@
-/* Compiled retrieval: the two inner loops of first-sight screening, in C.
+/* Compiled retrieval and alignment: the inner loops of first-sight screening, in C.
  *
  * Vocabulary.similar is translit.KeyedVocabulary.similar (one query token against the list
- * tokens of some key groups: three Levenshtein similarities each, combined), and
+ * tokens of some key groups: three Levenshtein similarities each, combined),
  * Postings.reach is index.NameIndex._reached (the names those tokens reach, each with its
- * best credited share). Both give the same values, to the last bit, as the Python code they
- * stand in for, which stays as the reference and the fallback where this is not built
+ * best credited share), and Aligner.rate is scoring.QueryName.rate (a query name's token
+ * alignment with a candidate name, and its score). All give the same values, to the last
+ * bit, as the Python code they stand in for, which stays as the reference and the fallback
+ * where this is not built
  * (tests/compliance/matching/test_speedups.py holds them equal). Build: scripts/build_speedups.py,
  * run by `make run` and `make test`.
  *
- * List strings are ASCII (latinized tokens, keys and skeletons are [a-z0-9]); the
+ * Retrieval's list strings are ASCII (latinized tokens, keys and skeletons are [a-z0-9]); its
  * constructors refuse anything else. A query whose strings are not ASCII or are longer than
  * 64 characters gets NotImplemented from similar(): the caller then uses the Python path.
  *
  * Levenshtein distance is Hyyro's bit-parallel form of Myers' algorithm (one 64-bit word:
  * the query string is the pattern), and the normalized similarity is rapidfuzz's:
  * 1 - distance / max(len), 1.0 for two empty strings. The GIL is held throughout: the
- * objects are shared by a service's threads, and Postings' scratch arrays are per object.
+ * retrieval objects are shared by a service's threads, and Postings' scratch arrays are per
+ * object.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -654,6 +658,549 @@ static PyTypeObject PostingsType = {
     .tp_methods = postings_methods,
 };
 
+/* -- Aligner ---------------------------------------------------------------------------- */
+
+/* scoring.QueryName.rate for a query name whose similarities are looked up in a table (query
+ * token or joined pair -> list token -> similarity), as screening's are: the greedy token
+ * alignment, the compounds, and the score, with the same float operations in the same order.
+ * Strings here are any str (code points are compared); the optimal string alignment and
+ * Levenshtein similarities of short and transposed tokens are computed by plain dynamic
+ * programming (tokens are short), as rapidfuzz's normalized_similarity: 1 - distance / max(len).
+ * An Aligner serves one query name in one thread (the engine makes one per screen). */
+
+enum {
+    R_FLOOR, R_FULL, R_SHORT_SLACK, R_INITIAL, R_SUBSET_EXPONENT, R_WHOLE_EXPONENT, R_WHOLE_MIN_WEIGHT,
+    R_FULL_EVIDENCE, R_THIN_FLOOR, R_WHOLE_COVERAGE, RULES
+};
+#define RATE_SLOTS 4  /* candidate exponents whose rates are kept (the engine uses two) */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *tokens;       /* tuple of str */
+    PyObject *table;        /* dict */
+    Py_ssize_t size;
+    double *weights;
+    Py_ssize_t *lengths;
+    char *digits;
+    double rule[RULES];
+    Py_ssize_t short_token, min_transposition;
+    PyObject *alignable;    /* dict: candidate token -> bytes of Alignable */
+    int slots;
+    double exponents[RATE_SLOTS];
+    PyObject *rates[RATE_SLOTS];  /* dicts: candidate token tuple -> rate */
+} Aligner;
+
+typedef struct {
+    double s;
+    Py_ssize_t i;
+} Alignable;
+
+typedef struct {
+    double s, w;
+    Py_ssize_t i, j;
+} Scored;
+
+typedef struct {
+    double s;
+    Py_ssize_t qi, qn, cj, cn;  /* first position and count (1 or 2) on each side */
+} Pair;
+
+static void aligner_clear(Aligner *self) {
+    PyMem_Free(self->weights);
+    PyMem_Free(self->lengths);
+    PyMem_Free(self->digits);
+    self->weights = NULL;
+    self->lengths = NULL;
+    self->digits = NULL;
+    Py_CLEAR(self->tokens);
+    Py_CLEAR(self->table);
+    Py_CLEAR(self->alignable);
+    for (int k = 0; k < self->slots; k++)
+        Py_CLEAR(self->rates[k]);
+    self->slots = 0;
+}
+
+static void aligner_dealloc(Aligner *self) {
+    aligner_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* scoring._DIGIT (re's \d: a Unicode decimal digit) found in `s`. */
+static int has_digit(PyObject *s) {
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    for (Py_ssize_t k = 0, n = PyUnicode_GET_LENGTH(s); k < n; k++)
+        if (Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, k)))
+            return 1;
+    return 0;
+}
+
+/* Levenshtein distance, or with `transpositions` the optimal string alignment distance
+ * (an adjacent swap is one edit); -1 with MemoryError. */
+static Py_ssize_t edit_distance(PyObject *a, PyObject *b, int transpositions) {
+    Py_ssize_t m = PyUnicode_GET_LENGTH(a), n = PyUnicode_GET_LENGTH(b);
+    int ka = PyUnicode_KIND(a), kb = PyUnicode_KIND(b);
+    const void *da = PyUnicode_DATA(a), *db = PyUnicode_DATA(b);
+    Py_ssize_t stack[3 * 64], *rows = stack;
+    if (3 * (n + 1) > 3 * 64 && (rows = PyMem_Malloc(3 * (size_t)(n + 1) * sizeof(Py_ssize_t))) == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t *before = rows, *previous = rows + (n + 1), *current = rows + 2 * (n + 1);
+    for (Py_ssize_t j = 0; j <= n; j++)
+        previous[j] = j;
+    for (Py_ssize_t i = 1; i <= m; i++) {
+        Py_UCS4 ca = PyUnicode_READ(ka, da, i - 1);
+        current[0] = i;
+        for (Py_ssize_t j = 1; j <= n; j++) {
+            Py_UCS4 cb = PyUnicode_READ(kb, db, j - 1);
+            Py_ssize_t d = previous[j - 1] + (ca != cb);
+            if (previous[j] + 1 < d)
+                d = previous[j] + 1;
+            if (current[j - 1] + 1 < d)
+                d = current[j - 1] + 1;
+            if (transpositions && i > 1 && j > 1 && before[j - 2] + 1 < d && ca == PyUnicode_READ(kb, db, j - 2)
+                && PyUnicode_READ(ka, da, i - 2) == cb)
+                d = before[j - 2] + 1;
+            current[j] = d;
+        }
+        Py_ssize_t *spare = before;
+        before = previous;
+        previous = current;
+        current = spare;
+    }
+    Py_ssize_t distance = previous[n];
+    if (rows != stack)
+        PyMem_Free(rows);
+    return distance;
+}
+
+/* rapidfuzz's Levenshtein (or OSA) normalized_similarity; -1.0 with an error. */
+static double edit_similarity(PyObject *a, PyObject *b, int transpositions) {
+    Py_ssize_t m = PyUnicode_GET_LENGTH(a), n = PyUnicode_GET_LENGTH(b), longest = m > n ? m : n;
+    if (longest == 0)
+        return 1.0;
+    Py_ssize_t distance = edit_distance(a, b, transpositions);
+    if (distance < 0)
+        return -1.0;
+    return 1.0 - (double)distance / (double)longest;
+}
+
+/* engine's table lookup: table[a][b], else table[b][a], else 0.0; -1.0 with an error. */
+static double looked_up(PyObject *table, PyObject *a, PyObject *b) {
+    PyObject *found = PyDict_GetItemWithError(table, a), *key = b;
+    if (found == NULL) {
+        if (PyErr_Occurred())
+            return -1.0;
+        found = PyDict_GetItemWithError(table, b);
+        key = a;
+        if (found == NULL)
+            return PyErr_Occurred() ? -1.0 : 0.0;
+    }
+    if (!PyDict_Check(found)) {
+        PyErr_SetString(PyExc_TypeError, "the similarity table's values must be dicts");
+        return -1.0;
+    }
+    PyObject *value = PyDict_GetItemWithError(found, key);
+    if (value == NULL)
+        return PyErr_Occurred() ? -1.0 : 0.0;
+    double s = PyFloat_AsDouble(value);
+    return s == -1.0 && PyErr_Occurred() ? -1.0 : s;
+}
+
+static int same_str(PyObject *a, PyObject *b) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(a);
+    return n == PyUnicode_GET_LENGTH(b) && PyUnicode_KIND(a) == PyUnicode_KIND(b)
+           && memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)n * PyUnicode_KIND(a)) == 0;
+}
+
+/* Aligner(tokens, weights, table, rules): tokens a tuple of non-empty strs, weights a sequence
+ * of as many floats, table a dict, rules (token_floor, token_full, short_token_slack,
+ * initial_similarity, subset_exponent, whole_name_exponent, whole_name_min_weight,
+ * full_evidence_weight, thin_evidence_floor, whole_coverage, short_token,
+ * min_transposition_token): scoring.py's constants. */
+static int aligner_init(Aligner *self, PyObject *args, PyObject *kwargs) {
+    PyObject *tokens, *weights, *table, *rules;
+    if (!PyArg_ParseTuple(args, "O!OO!O!", &PyTuple_Type, &tokens, &weights, &PyDict_Type, &table,
+                          &PyTuple_Type, &rules))
+        return -1;
+    aligner_clear(self);
+    double *r = self->rule;
+    if (!PyArg_ParseTuple(rules, "ddddddddddnn", &r[R_FLOOR], &r[R_FULL], &r[R_SHORT_SLACK], &r[R_INITIAL],
+                          &r[R_SUBSET_EXPONENT], &r[R_WHOLE_EXPONENT], &r[R_WHOLE_MIN_WEIGHT], &r[R_FULL_EVIDENCE],
+                          &r[R_THIN_FLOOR], &r[R_WHOLE_COVERAGE], &self->short_token, &self->min_transposition))
+        return -1;
+    PyObject *fast = PySequence_Fast(weights, "weights must be a sequence");
+    if (fast == NULL)
+        return -1;
+    Py_ssize_t n = PyTuple_GET_SIZE(tokens);
+    if (PySequence_Fast_GET_SIZE(fast) != n) {
+        Py_DECREF(fast);
+        PyErr_SetString(PyExc_ValueError, "tokens and weights differ in length");
+        return -1;
+    }
+    size_t slots = (size_t)(n ? n : 1);
+    self->weights = PyMem_Malloc(slots * sizeof(double));
+    self->lengths = PyMem_Malloc(slots * sizeof(Py_ssize_t));
+    self->digits = PyMem_Malloc(slots);
+    self->alignable = PyDict_New();
+    if (self->weights == NULL || self->lengths == NULL || self->digits == NULL || self->alignable == NULL) {
+        Py_DECREF(fast);
+        aligner_clear(self);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *token = PyTuple_GET_ITEM(tokens, i);
+        self->weights[i] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(fast, i));
+        if (self->weights[i] == -1.0 && PyErr_Occurred())
+            break;
+        if (!PyUnicode_Check(token) || PyUnicode_GET_LENGTH(token) == 0) {
+            PyErr_SetString(PyExc_ValueError, "tokens must be non-empty strs");
+            break;
+        }
+        self->lengths[i] = PyUnicode_GET_LENGTH(token);
+        self->digits[i] = (char)has_digit(token);
+    }
+    Py_DECREF(fast);
+    if (PyErr_Occurred()) {
+        aligner_clear(self);
+        return -1;
+    }
+    self->size = n;
+    Py_INCREF(table);
+    self->table = table;
+    Py_INCREF(tokens);
+    self->tokens = tokens;  /* last: an Aligner without it is not ready */
+    return 0;
+}
+
+/* QueryName._alignable: the query positions that can align with candidate token `b`, with
+ * their similarities, as bytes of Alignable (kept per token); a borrowed reference. */
+static PyObject *alignable_of(Aligner *self, PyObject *b) {
+    PyObject *kept = PyDict_GetItemWithError(self->alignable, b);
+    if (kept != NULL || PyErr_Occurred())
+        return kept;
+    Alignable *found = PyMem_Malloc((size_t)(self->size ? self->size : 1) * sizeof(Alignable));
+    if (found == NULL)
+        return PyErr_NoMemory();
+    const double *r = self->rule;
+    Py_ssize_t count = 0, lb = PyUnicode_GET_LENGTH(b);
+    int b_digits = has_digit(b);
+    Py_UCS4 b0 = PyUnicode_READ_CHAR(b, 0);
+    for (Py_ssize_t i = 0; i < self->size; i++) {
+        PyObject *a = PyTuple_GET_ITEM(self->tokens, i);
+        Py_ssize_t la = self->lengths[i];
+        double s;
+        if (same_str(a, b)) {
+            s = 1.0;
+        } else if (la == 1 || lb == 1) {
+            s = PyUnicode_READ_CHAR(a, 0) == b0 ? r[R_INITIAL] : 0.0;
+        } else if (b_digits || self->digits[i]) {
+            continue;
+        } else {
+            s = looked_up(self->table, a, b);
+            if (s == -1.0 && PyErr_Occurred())
+                goto failed;
+            Py_ssize_t shortest = la < lb ? la : lb;
+            if (shortest <= self->short_token) {
+                if (s >= r[R_FLOOR]) {
+                    double edit = edit_similarity(a, b, 0);
+                    if (edit < 0.0)
+                        goto failed;
+                    edit += r[R_SHORT_SLACK];
+                    if (edit < s)
+                        s = edit;
+                }
+            } else if (s < r[R_FULL] && shortest >= self->min_transposition) {
+                double swapped = edit_similarity(a, b, 1);
+                if (swapped < 0.0)
+                    goto failed;
+                if (swapped > s)
+                    s = swapped;
+            }
+        }
+        if (s >= r[R_FLOOR]) {
+            found[count].s = s;
+            found[count++].i = i;
+        }
+    }
+    kept = PyBytes_FromStringAndSize((const char *)found, count * (Py_ssize_t)sizeof(Alignable));
+    PyMem_Free(found);
+    if (kept == NULL)
+        return NULL;
+    int stored = PyDict_SetItem(self->alignable, b, kept);
+    Py_DECREF(kept);  /* the dict holds it */
+    return stored < 0 ? NULL : kept;
+failed:
+    PyMem_Free(found);
+    return NULL;
+}
+
+/* _align's order: most similar first, then heavier, then query and candidate order. */
+static int compare_scored(const void *x, const void *y) {
+    const Scored *a = x, *b = y;
+    if (a->s != b->s)
+        return a->s > b->s ? -1 : 1;
+    if (a->w != b->w)
+        return a->w > b->w ? -1 : 1;
+    if (a->i != b->i)
+        return a->i < b->i ? -1 : 1;
+    return (a->j > b->j) - (a->j < b->j);
+}
+
+typedef struct {
+    PyObject *tokens;  /* tuple */
+    Py_ssize_t size;
+    const double *weights;
+    char *used;
+} Side;
+
+static double credit_of(const double *r, double s) {
+    if (s < r[R_FLOOR])
+        return 0.0;
+    double gain = s / r[R_FULL];
+    return gain < 1.0 ? gain : 1.0;
+}
+
+/* _align_compounds: two adjacent unused tokens of `one` joined, against the most similar
+ * unused token of `other` (the last of equals); pairs appended. -1 with an error. */
+static int align_compounds(Aligner *self, Side *one, Side *other, int flip, Pair *pairs, Py_ssize_t *count) {
+    for (Py_ssize_t i = 0; i + 1 < one->size; i++) {
+        if (one->used[i] || one->used[i + 1])
+            continue;
+        PyObject *joined = PyUnicode_Concat(PyTuple_GET_ITEM(one->tokens, i), PyTuple_GET_ITEM(one->tokens, i + 1));
+        if (joined == NULL)
+            return -1;
+        double best = 0.0;
+        Py_ssize_t found = -1;
+        for (Py_ssize_t j = 0; j < other->size; j++) {
+            if (other->used[j])
+                continue;
+            double s = looked_up(self->table, joined, PyTuple_GET_ITEM(other->tokens, j));
+            if (s == -1.0 && PyErr_Occurred()) {
+                Py_DECREF(joined);
+                return -1;
+            }
+            if (s >= best) {
+                best = s;
+                found = j;
+            }
+        }
+        Py_DECREF(joined);
+        if (best >= self->rule[R_FLOOR]) {
+            one->used[i] = one->used[i + 1] = other->used[found] = 1;
+            Pair *p = &pairs[(*count)++];
+            p->s = best;
+            if (flip) {
+                p->qi = found, p->qn = 1, p->cj = i, p->cn = 2;
+            } else {
+                p->qi = i, p->qn = 2, p->cj = found, p->cn = 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* _whole: every token of the side matched at full credit, none of SHORT_TOKEN letters or
+ * fewer, and two tokens or a heavy one. */
+static int whole(const Aligner *self, const Side *side, const Pair *pairs, Py_ssize_t count) {
+    for (Py_ssize_t p = 0; p < count; p++)
+        if (credit_of(self->rule, pairs[p].s) < 1.0)
+            return 0;
+    for (Py_ssize_t k = 0; k < side->size; k++)
+        if (PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(side->tokens, k)) <= self->short_token)
+            return 0;
+    return side->size >= 2 || side->weights[0] >= self->rule[R_WHOLE_MIN_WEIGHT];
+}
+
+/* _score of an alignment; -1.0 with ZeroDivisionError if a side weighs nothing. */
+static double score_of(const Aligner *self, const Side *q, const Side *c, const Pair *pairs, Py_ssize_t count,
+                       double exponent) {
+    const double *r = self->rule;
+    double q_total = 0.0, c_total = 0.0, q_matched = 0.0, c_matched = 0.0;
+    for (Py_ssize_t k = 0; k < q->size; k++)
+        q_total += q->weights[k];
+    for (Py_ssize_t k = 0; k < c->size; k++)
+        c_total += c->weights[k];
+    for (Py_ssize_t p = 0; p < count; p++) {
+        const Pair *pair = &pairs[p];
+        double gain = credit_of(r, pair->s), qw, cw;
+        if (pair->qn == 1 && pair->cn == 1) {
+            qw = q->weights[pair->qi];
+            cw = c->weights[pair->cj];
+            if (PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(q->tokens, pair->qi)) == 1
+                || PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(c->tokens, pair->cj)) == 1)
+                qw = cw = cw < qw ? cw : qw;
+        } else {
+            qw = q->weights[pair->qi];
+            if (pair->qn == 2)
+                qw += q->weights[pair->qi + 1];
+            cw = c->weights[pair->cj];
+            if (pair->cn == 2)
+                cw += c->weights[pair->cj + 1];
+        }
+        q_matched += gain * qw;
+        c_matched += gain * cw;
+    }
+    if (q_total == 0.0 || c_total == 0.0) {
+        PyErr_SetString(PyExc_ZeroDivisionError, "a name's tokens weigh nothing");
+        return -1.0;
+    }
+    double q_cov = q_matched / q_total, c_cov = c_matched / c_total;
+    int query_smaller = q_total <= c_total;
+    const Side *small = query_smaller ? q : c;
+    double small_cov = query_smaller ? q_cov : c_cov, large_cov = query_smaller ? c_cov : q_cov;
+    double small_matched = query_smaller ? q_matched : c_matched;
+    if (small_cov >= r[R_WHOLE_COVERAGE] && whole(self, small, pairs, count) && r[R_WHOLE_EXPONENT] < exponent)
+        exponent = r[R_WHOLE_EXPONENT];
+    double score = pow(small_cov, r[R_SUBSET_EXPONENT]) * pow(large_cov, exponent);
+    double evidence = small_matched / r[R_FULL_EVIDENCE];
+    score *= r[R_THIN_FLOOR] + (1 - r[R_THIN_FLOOR]) * (evidence < 1.0 ? evidence : 1.0);
+    return score < 1.0 ? score : 1.0;
+}
+
+/* The rate of a candidate name, computed; -1.0 with an error. */
+static double rated(Aligner *self, PyObject *candidate, const double *weights, double exponent) {
+    Py_ssize_t n = PyTuple_GET_SIZE(candidate), m = self->size, scored = 0, capacity = 0;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        PyObject *b = PyTuple_GET_ITEM(candidate, j);
+        if (!PyUnicode_Check(b) || PyUnicode_GET_LENGTH(b) == 0) {
+            PyErr_SetString(PyExc_ValueError, "candidate tokens must be non-empty strs");
+            return -1.0;
+        }
+    }
+    PyObject **found = PyMem_Malloc((size_t)n * sizeof(PyObject *));
+    char *used = PyMem_Calloc((size_t)(m + n), 1);
+    Pair *pairs = PyMem_Malloc((size_t)(m + n) * sizeof(Pair));
+    Scored *entries = NULL;
+    double result = -1.0;
+    if (found == NULL || used == NULL || pairs == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < n; j++) {  /* borrowed: the alignable dict holds them */
+        if ((found[j] = alignable_of(self, PyTuple_GET_ITEM(candidate, j))) == NULL)
+            goto done;
+        capacity += PyBytes_GET_SIZE(found[j]) / (Py_ssize_t)sizeof(Alignable);
+    }
+    if ((entries = PyMem_Malloc((size_t)(capacity ? capacity : 1) * sizeof(Scored))) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < n; j++) {
+        const Alignable *a = (const Alignable *)PyBytes_AS_STRING(found[j]);
+        for (Py_ssize_t k = 0, count = PyBytes_GET_SIZE(found[j]) / (Py_ssize_t)sizeof(Alignable); k < count; k++) {
+            Scored *e = &entries[scored++];
+            e->s = a[k].s;
+            e->w = self->weights[a[k].i] + weights[j];
+            e->i = a[k].i;
+            e->j = j;
+        }
+    }
+    qsort(entries, (size_t)scored, sizeof(Scored), compare_scored);
+    Side q = {self->tokens, m, self->weights, used}, c = {candidate, n, weights, used + m};
+    Py_ssize_t count = 0, q_left = m, c_left = n;
+    for (Py_ssize_t k = 0; k < scored; k++) {
+        Scored *e = &entries[k];
+        if (!q.used[e->i] && !c.used[e->j]) {
+            q.used[e->i] = c.used[e->j] = 1;
+            q_left--, c_left--;
+            Pair *p = &pairs[count++];
+            p->s = e->s, p->qi = e->i, p->qn = 1, p->cj = e->j, p->cn = 1;
+        }
+    }
+    if (q_left > 0 && c_left > 0
+        && (align_compounds(self, &q, &c, 0, pairs, &count) < 0 || align_compounds(self, &c, &q, 1, pairs, &count) < 0))
+        goto done;
+    result = score_of(self, &q, &c, pairs, count, exponent);
+done:
+    PyMem_Free(found);
+    PyMem_Free(used);
+    PyMem_Free(pairs);
+    PyMem_Free(entries);
+    return result;
+}
+
+static const char RATE_DOC[] =
+    "rate(candidate, weights, exponent) -> float\n\n"
+    "QueryName.rate: the name score of the candidate token tuple (with its tokens' weights, a\n"
+    "sequence of floats) at the candidate exponent; kept per candidate and exponent.";
+
+static PyObject *aligner_rate(Aligner *self, PyObject *args) {
+    PyObject *candidate, *weights;
+    double exponent;
+    if (!PyArg_ParseTuple(args, "O!Od", &PyTuple_Type, &candidate, &weights, &exponent))
+        return NULL;
+    if (self->tokens == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the aligner was not initialized");
+        return NULL;
+    }
+    PyObject *rates = NULL;
+    for (int k = 0; k < self->slots && rates == NULL; k++)
+        if (self->exponents[k] == exponent)
+            rates = self->rates[k];
+    if (rates == NULL && self->slots < RATE_SLOTS) {
+        if ((rates = PyDict_New()) == NULL)
+            return NULL;
+        self->exponents[self->slots] = exponent;
+        self->rates[self->slots++] = rates;
+    }
+    if (rates != NULL) {
+        PyObject *kept = PyDict_GetItemWithError(rates, candidate);
+        if (kept != NULL) {
+            Py_INCREF(kept);
+            return kept;
+        }
+        if (PyErr_Occurred())
+            return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(candidate);
+    double rate = 0.0;  /* NO_NAME's */
+    if (self->size > 0 && n > 0) {
+        PyObject *fast = PySequence_Fast(weights, "weights must be a sequence");
+        if (fast == NULL)
+            return NULL;
+        double stack[32], *w = stack;
+        if (PySequence_Fast_GET_SIZE(fast) != n) {
+            PyErr_SetString(PyExc_ValueError, "the candidate's tokens and weights differ in length");
+        } else if (n > 32 && (w = PyMem_Malloc((size_t)n * sizeof(double))) == NULL) {
+            PyErr_NoMemory();
+        } else {
+            for (Py_ssize_t j = 0; j < n && !PyErr_Occurred(); j++)
+                w[j] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(fast, j));
+            if (!PyErr_Occurred())
+                rate = rated(self, candidate, w, exponent);
+            if (w != stack)
+                PyMem_Free(w);
+        }
+        Py_DECREF(fast);
+        if (PyErr_Occurred())
+            return NULL;
+    }
+    PyObject *out = PyFloat_FromDouble(rate);
+    if (out != NULL && rates != NULL && PyDict_SetItem(rates, candidate, out) < 0)
+        Py_CLEAR(out);
+    return out;
+}
+
+static PyMethodDef aligner_methods[] = {
+    {"rate", (PyCFunction)aligner_rate, METH_VARARGS, RATE_DOC},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject AlignerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "compliance.matching._speedups.Aligner",
+    .tp_doc = "A query name's token alignment and name score (scoring.QueryName.rate), in C.",
+    .tp_basicsize = sizeof(Aligner),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)aligner_init,
+    .tp_dealloc = (destructor)aligner_dealloc,
+    .tp_methods = aligner_methods,
+};
+
 /* -- module ----------------------------------------------------------------------------- */
 
 static PyObject *module_similarity(PyObject *module, PyObject *args) {
@@ -682,15 +1229,17 @@ static struct PyModuleDef speedups_module = {
 };
 
 PyMODINIT_FUNC PyInit__speedups(void) {
-    if (PyType_Ready(&VocabularyType) < 0 || PyType_Ready(&PostingsType) < 0)
+    if (PyType_Ready(&VocabularyType) < 0 || PyType_Ready(&PostingsType) < 0 || PyType_Ready(&AlignerType) < 0)
         return NULL;
     PyObject *module = PyModule_Create(&speedups_module);
     if (module == NULL)
         return NULL;
     Py_INCREF(&VocabularyType);
     Py_INCREF(&PostingsType);
+    Py_INCREF(&AlignerType);
     if (PyModule_AddObject(module, "Vocabulary", (PyObject *)&VocabularyType) < 0
-        || PyModule_AddObject(module, "Postings", (PyObject *)&PostingsType) < 0) {
+        || PyModule_AddObject(module, "Postings", (PyObject *)&PostingsType) < 0
+        || PyModule_AddObject(module, "Aligner", (PyObject *)&AlignerType) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -58,7 +58,6 @@ from watchlists.model import Entity, EntityType, Name
 # ZIGIC, Станишич ~ STANISIC): bench/quality.py's Cyrillic tokens 74.4 -> 78.3 at review,
 # false alerts unchanged (make bench-calibrate: screened 20/2000, hard pairs 32/1800).
 ENGINE_VERSION = "1.6.0"
-Similarity = Callable[[str, str], float]
 Reached = tuple[np.ndarray, np.ndarray, np.ndarray]  # list names' ids, score bounds, prefilter bounds
 # Multipliers on the name score: a handle is weaker evidence than a display name (no
 # labelled handle data exists to calibrate this: set so a handle that is exactly a rare
@@ -227,7 +226,7 @@ class Engine:
 
     def _scorers(self, forms: list[NameForm]) -> list[QueryName]:
         """A scorer per query name, answering similarities from its similarity table."""
-        return [QueryName(form.tokens, self.weights, _lookup(self._similarity_table(form))) for form in forms]
+        return [QueryName.looking_up(form.tokens, self.weights, self._similarity_table(form)) for form in forms]
 
     def _best_at(self, forms: list[NameForm], scorers: list[QueryName], entity_index: int,
                  name_ids: list[int]) -> tuple[float, int, int]:
@@ -495,18 +494,6 @@ def _rank_entities(name_entity: np.ndarray, ids: list[np.ndarray], upper: list[n
     starts_list, ends_list = starts.tolist(), ends.tolist()
     return [(entity_list[starts_list[i]], list(dict.fromkeys(ids_list[starts_list[i]:ends_list[i]])),
              upper_list[starts_list[i]]) for i in best.tolist()]
-
-
-def _lookup(table: dict[str, dict[str, float]]) -> Similarity:
-    """A similarity function answering from a query's similarity table (symmetric)."""
-    def similarity(a: str, b: str) -> float:
-        found = table.get(a)
-        if found is not None:
-            return found.get(b, 0.0)
-        found = table.get(b)
-        return 0.0 if found is None else found.get(a, 0.0)
-
-    return similarity
 
 
 def query_forms(query: Query) -> list[NameForm]:

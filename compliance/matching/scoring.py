@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz.distance import OSA, Levenshtein
 
+from compliance.matching import speedups
 from compliance.matching.translit import name_key, token_similarity
 from compliance.matching.weights import TokenWeights
 
@@ -101,6 +102,11 @@ class NameScore:
 NO_NAME = NameScore(0.0, 0.0, 0.0)
 WHOLE_COVERAGE = 1.0 - 1e-9  # a coverage this close to 1 is whole (float noise)
 _DIGIT = re.compile(r"\d")
+# The constants the compiled aligner (_speedups.Aligner) scores by, in its order.
+_RULES = (TOKEN_FLOOR, TOKEN_FULL, SHORT_TOKEN_SLACK, INITIAL_SIMILARITY, SUBSET_EXPONENT, WHOLE_NAME_EXPONENT,
+          WHOLE_NAME_MIN_WEIGHT, FULL_EVIDENCE_WEIGHT, THIN_EVIDENCE_FLOOR, WHOLE_COVERAGE, SHORT_TOKEN,
+          MIN_TRANSPOSITION_TOKEN)
+Table = dict[str, dict[str, float]]  # query token or joined pair -> list token -> similarity
 
 
 class _Side:
@@ -173,6 +179,18 @@ class QueryName:
         self._digits = [_DIGIT.search(t) is not None for t in self.tokens]
         self._alignable_to: dict[str, list[tuple[int, float]]] = {}  # candidate token -> (position, similarity)
         self._rates: dict[tuple[tuple[str, ...], float], float] = {}
+        self._native = None  # a compiled aligner rating for this name (looking_up)
+
+    @classmethod
+    def looking_up(cls, tokens: Sequence[str], weights: TokenWeights, table: Table,
+                   native: bool | None = None) -> QueryName:
+        """A query name whose similarities, joined pairs' too, are looked up in `table`
+        (table_similarity), as screening's are; rated by the compiled aligner where it is
+        built (speedups.wanted(native)), with the same results."""
+        name = cls(tokens, weights, table_similarity(table))
+        if speedups.wanted(native):
+            name._native = speedups.native.Aligner(name.tokens, name.weights, table, _RULES)
+        return name
 
     def score(self, candidate: Sequence[str], candidate_exponent: float = CANDIDATE_EXPONENT,
               candidate_weights: Sequence[float] | None = None) -> NameScore:
@@ -194,6 +212,10 @@ class QueryName:
         """score(...).score alone, kept per candidate token sequence: entities share names
         ("Ali KHAMENEI" and "ALI KHAMENEI", one alias on two lists), about a third of the
         name pairs of a screen."""
+        if self._native is not None:
+            if candidate_weights is None:
+                candidate_weights = [self.token_weights.weight(t) for t in candidate]
+            return self._native.rate(tuple(candidate), candidate_weights, candidate_exponent)
         key = (tuple(candidate), candidate_exponent)
         found = self._rates.get(key)
         if found is None:
@@ -262,6 +284,19 @@ class QueryName:
             if s >= TOKEN_FLOOR:
                 found.append((i, s))
         return found
+
+
+def table_similarity(table: Table) -> Callable[[str, str], float]:
+    """A similarity function answering from a similarity table (symmetric: a pair is looked
+    up under either token), 0.0 for pairs it lacks."""
+    def similarity(a: str, b: str) -> float:
+        found = table.get(a)
+        if found is not None:
+            return found.get(b, 0.0)
+        found = table.get(b)
+        return 0.0 if found is None else found.get(a, 0.0)
+
+    return similarity
 
 
 def _align_compounds(q: _Side, c: _Side, similarity: Callable[[str, str], float]) -> Pairs:

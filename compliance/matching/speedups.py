@@ -1,6 +1,6 @@
-"""The compiled retrieval (`_speedups.c`, built by scripts/build_speedups.py), or None.
+"""The compiled retrieval and alignment (`_speedups.c`, built by scripts/build_speedups.py), or None.
 
-Without it the engine runs its Python retrieval, which gives the same results more slowly
+Without it the engine runs its Python retrieval and alignment, which give the same results more slowly
 (tests/compliance/matching/test_speedups.py holds the two equal).
 """
 from __future__ import annotations

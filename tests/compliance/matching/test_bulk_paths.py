@@ -36,7 +36,7 @@ zhang jang chang abdulrahman abdul rahman rahman abd bin ibn
 IMPLEMENTATIONS = pytest.mark.parametrize("native", [
     pytest.param(False, id="python"),
     pytest.param(True, id="compiled", marks=pytest.mark.skipif(
-        speedups.native is None, reason=f"the compiled retrieval is not built: {speedups.reason}"))])
+        speedups.native is None, reason=f"the compiled speedups are not built: {speedups.reason}"))])
 
 
 @IMPLEMENTATIONS

@@ -1,6 +1,7 @@
-"""The compiled retrieval (compliance/matching/_speedups.c) gives what the Python path gives,
-to the last bit, over the bundled lists: the similar list tokens of a query token (the same
-tokens, in the same order, with the same similarities) and the names they reach.
+"""The compiled retrieval and alignment (compliance/matching/_speedups.c) give what the Python
+path gives, to the last bit, over the bundled lists: the similar list tokens of a query token
+(the same tokens, in the same order, with the same similarities), the names they reach, and
+the name scores of the names a query reaches.
 
 Skipped where the module is not built; `make test` and `make run` build it
 (scripts/build_speedups.py), so CI runs these.
@@ -14,11 +15,21 @@ from rapidfuzz.distance import Levenshtein
 from compliance.matching import speedups
 from compliance.matching.engine import query_forms
 from compliance.matching.index import NameIndex, joined_pairs
-from compliance.matching.scoring import TOKEN_FLOOR, TOKEN_FULL, credit
+from compliance.matching.scoring import (
+    CANDIDATE_EXPONENT,
+    ORGANIZATION_CANDIDATE_EXPONENT,
+    TOKEN_FLOOR,
+    TOKEN_FULL,
+    QueryName,
+    _RULES,
+    credit,
+    evidence_factor,
+)
+from compliance.matching.translit import token_similarity
 from compliance.models import Query
 
 pytestmark = pytest.mark.skipif(speedups.native is None,
-                                reason=f"the compiled retrieval is not built: {speedups.reason}")
+                                reason=f"the compiled speedups are not built: {speedups.reason}")
 
 
 def _random_word(rng: random.Random, length: int) -> str:
@@ -166,3 +177,117 @@ def test_postings_gather_sums_as_bincount():
                                                                                          np.float64))] == \
         [[0, 1], [0.6, 0.6], [0.4, 0.7]]
     assert [len(b) for b in postings.gather([])] == [0, 0, 0]
+
+
+# -- the aligner (scoring.QueryName.rate) ------------------------------------------------------
+
+def _perturbed(tokens: tuple[str, ...], rng: random.Random) -> tuple[str, ...]:
+    """A listed name as a query might give it: a typo or a swap in a token, a token dropped,
+    the order changed, two tokens joined or one split, an initial, a number added."""
+    tokens = list(tokens)
+    k = rng.randrange(len(tokens))
+    t = tokens[k]
+    change = rng.randrange(8)
+    if change == 0 and len(t) > 3:
+        i = rng.randrange(len(t) - 1)
+        tokens[k] = t[:i] + t[i + 1] + t[i] + t[i + 2:]
+    elif change == 1:
+        i = rng.randrange(len(t))
+        tokens[k] = t[:i] + rng.choice("aeiouhk") + t[i + 1:]
+    elif change == 2 and len(tokens) > 1:
+        del tokens[k]
+    elif change == 3:
+        rng.shuffle(tokens)
+    elif change == 4 and k + 1 < len(tokens):
+        tokens[k:k + 2] = [tokens[k] + tokens[k + 1]]
+    elif change == 5 and len(t) > 5:
+        tokens[k:k + 1] = [t[:3], t[3:]]
+    elif change == 6:
+        tokens[k] = t[0]
+    elif change == 7:
+        tokens.append(str(rng.randrange(100)))
+    return tuple(tokens)
+
+
+def _rates_agree(default_engine, form, extra: list[int]) -> int:
+    """Rates of the names `form` reaches (and of `extra` names) through both aligners: equal to
+    the bit, at both candidate exponents, also when kept. The number of names rated."""
+    table = default_engine._similarity_table(form)
+    compiled = QueryName.looking_up(form.tokens, default_engine.weights, table, native=True)
+    python = QueryName.looking_up(form.tokens, default_engine.weights, table, native=False)
+    assert compiled._native is not None and python._native is None
+    ids, _, _ = default_engine.index.candidates(form.tokens, default_engine.weights, False)
+    rated = 0
+    for n in [*ids[:150].tolist(), *extra]:
+        item = default_engine.names[n]
+        for exponent in (CANDIDATE_EXPONENT, ORGANIZATION_CANDIDATE_EXPONENT):
+            expected = python.rate(item.form.tokens, exponent, item.weights)
+            assert compiled.rate(item.form.tokens, exponent, item.weights) == expected, (form.tokens, n)
+            assert compiled.rate(item.form.tokens, exponent, item.weights) == expected  # kept
+            rated += 1
+    return rated
+
+
+def test_aligner_rates_are_the_python_paths(default_engine):
+    """Query names made from list names (perturbed), in other scripts and from handles, against
+    the names they reach and some they do not."""
+    rng = random.Random(13)
+    names = default_engine.names
+    texts = [" ".join(_perturbed(names[n].form.tokens, rng)) for n in rng.sample(range(len(names)), 250)]
+    texts += ["علی خامنه‌ای", "سید علی حسینی خامنه‌ای", "Али Хаменеи", "Йовица Станишич", "김정은", "习近平",
+              "Abdul Rahman Qasim", "A. Khamenei", "77th Brigade", "Ji Ho", "Bank Melli Iran"]
+    forms = [form for text in texts for form in query_forms(Query(names=(text,)))]
+    forms += query_forms(Query(names=("x",), handle="@khamenei_ir"))
+    rated = sum(_rates_agree(default_engine, form, rng.sample(range(len(names)), 5)) for form in forms)
+    assert rated > 30_000
+
+
+def _table(query: tuple[str, ...], candidate: tuple[str, ...]) -> dict:
+    """token_similarity of every query token and joined pair to every candidate token and
+    joined pair (what screening's tables hold, and more)."""
+    keys = [*query, *joined_pairs(query)]
+    values = [*candidate, *joined_pairs(candidate)]
+    return {a: {b: token_similarity(a, b) for b in values} for a in keys}
+
+
+@pytest.mark.parametrize("query, candidate", [
+    (("abdul", "rahman", "qasim"), ("abdulrahman", "qasim")),  # a compound on the query's side
+    (("abdulrahman",), ("abdul", "rahman")),  # on the candidate's
+    (("a", "khamenei"), ("ali", "husseini", "khamenei")),  # an initial
+    (("77th", "brigade"), ("77th", "brigade")), (("77th", "brigade"), ("78th", "brigade")),  # numbers
+    (("ji", "ho"), ("ju", "ho", "choe")),  # short tokens
+    (("innocnet",), ("innocent",)), (("baid",), ("abid", "ali")),  # a transposition
+    (("müller", "straße"), ("muller", "strasse")), (("ali", "ali"), ("ali",)),  # not ASCII; repeated
+    (("k" * 70 + "a",), ("k" * 70 + "b", "x")),  # longer than a stack row
+    (("x",), ("y",)), (("kim", "jong", "un"), ("kim", "jong", "il")),
+])
+def test_aligner_edge_cases(query, candidate, default_engine):
+    table = _table(query, candidate)
+    weights = default_engine.weights
+    compiled = QueryName.looking_up(query, weights, table, native=True)
+    python = QueryName.looking_up(query, weights, table, native=False)
+    for exponent in (CANDIDATE_EXPONENT, ORGANIZATION_CANDIDATE_EXPONENT, 0.1):
+        expected = python.rate(candidate, exponent)
+        assert compiled.rate(candidate, exponent) == expected
+        assert compiled.score(candidate, exponent).score == expected  # the explained score agrees
+    assert compiled.rate((), CANDIDATE_EXPONENT) == 0.0
+
+
+def test_aligner_refuses_bad_input():
+    table = {"ali": {"ali": 1.0}}
+    with pytest.raises(ValueError):
+        speedups.native.Aligner(("ali", "x"), [0.5], table, _RULES)  # weights of another length
+    with pytest.raises(ValueError):
+        speedups.native.Aligner(("ali", ""), [0.5, 0.5], table, _RULES)  # an empty token
+    with pytest.raises(TypeError):
+        speedups.native.Aligner(["ali"], [0.5], table, _RULES)  # tokens not a tuple
+    aligner = speedups.native.Aligner(("ali",), [0.5], table, _RULES)
+    assert aligner.rate(("ali",), [0.5], CANDIDATE_EXPONENT) == evidence_factor(0.5)  # whole, on thin evidence
+    with pytest.raises(ValueError):
+        aligner.rate(("ali", "x"), [0.5], CANDIDATE_EXPONENT)
+    with pytest.raises(ValueError):
+        aligner.rate(("",), [0.5], CANDIDATE_EXPONENT)
+    with pytest.raises(TypeError):
+        speedups.native.Aligner(("ali",), [0.5], {"ali": [1.0]}, _RULES).rate(("alu",), [0.5], CANDIDATE_EXPONENT)
+    with pytest.raises(ValueError):
+        speedups.native.Aligner.__new__(speedups.native.Aligner).rate(("ali",), [0.5], CANDIDATE_EXPONENT)
