@@ -31,7 +31,7 @@ import numpy as np
 from compliance.account_index import AccountIndex
 # _name_bounds is the engine's own bound formula: replayed here, it must be the same function
 from compliance.matching.engine import TIE_BREAK, _name_bounds
-from compliance.matching.features import MIN_IDENTIFIER_LENGTH, Facts, entity_facts, evaluate, normalize_identifier
+from compliance.matching.features import MIN_IDENTIFIER_LENGTH, Facts, evaluate, normalize_identifier
 from compliance.matching.index import EDIT_KEY, LIGHT_WEIGHT, MIN_DELETION_KEY
 from compliance.matching.scoring import ABJAD_KEY_SIMILARITY, MIN_ABJAD_KEY, credit
 from compliance.matching.translit import deletions, edit_variants, key_readings, name_key, token_similarity
@@ -54,7 +54,6 @@ class ReverseSearch:
         self._reached: dict[str, list[tuple[int, float]]] = {}
         self._bounds: dict[tuple[int, int], float] = {}
         self._position = {e.id: i for i, e in enumerate(self.engine.entities)}
-        self._entity_facts: dict[str, Facts] = {}
 
     def candidates(self, entity_ids: Iterable[str]) -> dict[str, dict[str, float]]:
         """account id -> {entity id: at least the name score the engine can give the pair} for every
@@ -85,9 +84,7 @@ class ReverseSearch:
         for entity_id, bound in bounds.items():
             if math.isinf(bound):
                 return True
-            entity = self._entity_facts.get(entity_id)
-            if entity is None:
-                entity = self._entity_facts[entity_id] = entity_facts(self.engine.entities[self._position[entity_id]])
+            entity = self.engine.facts[self._position[entity_id]]
             if bound + sum(f.contribution for f in evaluate(facts, entity)) + SLACK >= self.review:
                 return True
         return False

@@ -66,13 +66,22 @@ def entity_facts(entity: Entity) -> Facts:
         if start is not None:
             dates.append((start, parse_date(b.end) or start, b.circa))
     places = [*entity.nationalities, *entity.citizenships, *entity.countries, *entity.birth_places]
+    countries = frozenset(_countries(places))
+    identifiers = frozenset(v for v in (normalize_identifier(i.value) for i in entity.identifiers)
+                            if len(v) >= MIN_IDENTIFIER_LENGTH)
     return Facts(
         type=entity.type if entity.type is not EntityType.UNKNOWN else None,
         dates=tuple(dates),
-        countries=frozenset(_countries(places)),
-        identifiers=frozenset(v for v in (normalize_identifier(i.value) for i in entity.identifiers)
-                              if len(v) >= MIN_IDENTIFIER_LENGTH),
+        countries=_SHARED_COUNTRIES.setdefault(countries, countries),
+        identifiers=identifiers or _NONE,
     )
+
+
+# The engine keeps every entity's facts: the default lists' 23,368 entities hold 572 distinct
+# sets of countries and 11,867 without identifiers; each set shared (a frozenset is 216 bytes
+# or more) saves ~7 MB.
+_SHARED_COUNTRIES: dict[frozenset[str], frozenset[str]] = {}
+_NONE: frozenset[str] = frozenset()
 
 
 def _countries(texts: Iterable[str]) -> list[str]:
