@@ -1127,40 +1127,34 @@ static const char RATE_DOC[] =
     "QueryName.rate: the name score of the candidate token tuple (with its tokens' weights, a\n"
     "sequence of floats) at the candidate exponent; kept per candidate and exponent.";
 
-static PyObject *aligner_rate(Aligner *self, PyObject *args) {
-    PyObject *candidate, *weights;
-    double exponent;
-    if (!PyArg_ParseTuple(args, "O!Od", &PyTuple_Type, &candidate, &weights, &exponent))
-        return NULL;
-    if (self->tokens == NULL) {
-        PyErr_SetString(PyExc_ValueError, "the aligner was not initialized");
-        return NULL;
-    }
+/* The rate of `candidate` (a tuple) with `weights` (a sequence of floats), kept per candidate
+ * and exponent; -1 with an error. */
+static int rate_of(Aligner *self, PyObject *candidate, PyObject *weights, double exponent, double *rate) {
     PyObject *rates = NULL;
     for (int k = 0; k < self->slots && rates == NULL; k++)
         if (self->exponents[k] == exponent)
             rates = self->rates[k];
     if (rates == NULL && self->slots < RATE_SLOTS) {
         if ((rates = PyDict_New()) == NULL)
-            return NULL;
+            return -1;
         self->exponents[self->slots] = exponent;
         self->rates[self->slots++] = rates;
     }
     if (rates != NULL) {
         PyObject *kept = PyDict_GetItemWithError(rates, candidate);
         if (kept != NULL) {
-            Py_INCREF(kept);
-            return kept;
+            *rate = PyFloat_AS_DOUBLE(kept);
+            return 0;
         }
         if (PyErr_Occurred())
-            return NULL;
+            return -1;
     }
     Py_ssize_t n = PyTuple_GET_SIZE(candidate);
-    double rate = 0.0;  /* NO_NAME's */
+    *rate = 0.0;  /* NO_NAME's */
     if (self->size > 0 && n > 0) {
         PyObject *fast = PySequence_Fast(weights, "weights must be a sequence");
         if (fast == NULL)
-            return NULL;
+            return -1;
         double stack[32], *w = stack;
         if (PySequence_Fast_GET_SIZE(fast) != n) {
             PyErr_SetString(PyExc_ValueError, "the candidate's tokens and weights differ in length");
@@ -1170,18 +1164,39 @@ static PyObject *aligner_rate(Aligner *self, PyObject *args) {
             for (Py_ssize_t j = 0; j < n && !PyErr_Occurred(); j++)
                 w[j] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(fast, j));
             if (!PyErr_Occurred())
-                rate = rated(self, candidate, w, exponent);
+                *rate = rated(self, candidate, w, exponent);
             if (w != stack)
                 PyMem_Free(w);
         }
         Py_DECREF(fast);
         if (PyErr_Occurred())
-            return NULL;
+            return -1;
     }
-    PyObject *out = PyFloat_FromDouble(rate);
-    if (out != NULL && rates != NULL && PyDict_SetItem(rates, candidate, out) < 0)
-        Py_CLEAR(out);
-    return out;
+    if (rates != NULL) {
+        PyObject *out = PyFloat_FromDouble(*rate);
+        int stored = out == NULL ? -1 : PyDict_SetItem(rates, candidate, out);
+        Py_XDECREF(out);
+        if (stored < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int aligner_ready(Aligner *self) {
+    if (self->tokens != NULL)
+        return 1;
+    PyErr_SetString(PyExc_ValueError, "the aligner was not initialized");
+    return 0;
+}
+
+static PyObject *aligner_rate(Aligner *self, PyObject *args) {
+    PyObject *candidate, *weights;
+    double exponent, rate;
+    if (!PyArg_ParseTuple(args, "O!Od", &PyTuple_Type, &candidate, &weights, &exponent))
+        return NULL;
+    if (!aligner_ready(self) || rate_of(self, candidate, weights, exponent, &rate) < 0)
+        return NULL;
+    return PyFloat_FromDouble(rate);
 }
 
 static PyMethodDef aligner_methods[] = {
@@ -1201,6 +1216,66 @@ static PyTypeObject AlignerType = {
     .tp_methods = aligner_methods,
 };
 
+static const char BEST_PAIR_DOC[] =
+    "best_pair(aligners, factors, name_ids, tokens, weights, name_factors, exponent)\n"
+    "    -> (adjusted, aligner position, name id)\n\n"
+    "engine.Engine._best_name over Aligners: the best of rate * factor * name factor over every\n"
+    "aligner (with its factor) and every name id (its tokens, weights and factor the entries of\n"
+    "those lists at the id), the first of equals; (0.0, -1, -1) if none scores above 0.";
+
+static PyObject *module_best_pair(PyObject *module, PyObject *args) {
+    PyObject *aligners, *factors, *ids, *tokens, *weights, *name_factors;
+    double exponent;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!d", &PyList_Type, &aligners, &PyList_Type, &factors, &PyList_Type, &ids,
+                          &PyList_Type, &tokens, &PyList_Type, &weights, &PyList_Type, &name_factors, &exponent))
+        return NULL;
+    Py_ssize_t forms = PyList_GET_SIZE(aligners), names = PyList_GET_SIZE(tokens);
+    if (PyList_GET_SIZE(factors) != forms || PyList_GET_SIZE(weights) != names
+        || PyList_GET_SIZE(name_factors) != names) {
+        PyErr_SetString(PyExc_ValueError, "the lists differ in length");
+        return NULL;
+    }
+    double best = 0.0;
+    Py_ssize_t best_form = -1, best_id = -1;
+    for (Py_ssize_t f = 0; f < forms; f++) {
+        PyObject *aligner = PyList_GET_ITEM(aligners, f);
+        if (!PyObject_TypeCheck(aligner, &AlignerType)) {
+            PyErr_SetString(PyExc_TypeError, "aligners must be Aligners");
+            return NULL;
+        }
+        if (!aligner_ready((Aligner *)aligner))
+            return NULL;
+        double factor = PyFloat_AsDouble(PyList_GET_ITEM(factors, f));
+        if (factor == -1.0 && PyErr_Occurred())
+            return NULL;
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(ids); k++) {
+            Py_ssize_t id = PyLong_AsSsize_t(PyList_GET_ITEM(ids, k));
+            if (id == -1 && PyErr_Occurred())
+                return NULL;
+            if (id < 0 || id >= names) {
+                PyErr_SetString(PyExc_IndexError, "a name id is out of range");
+                return NULL;
+            }
+            PyObject *candidate = PyList_GET_ITEM(tokens, id);
+            if (!PyTuple_Check(candidate)) {
+                PyErr_SetString(PyExc_TypeError, "a name's tokens must be a tuple");
+                return NULL;
+            }
+            double rate, name_factor = PyFloat_AsDouble(PyList_GET_ITEM(name_factors, id));
+            if ((name_factor == -1.0 && PyErr_Occurred())
+                || rate_of((Aligner *)aligner, candidate, PyList_GET_ITEM(weights, id), exponent, &rate) < 0)
+                return NULL;
+            double adjusted = rate * factor * name_factor;
+            if (adjusted > best) {
+                best = adjusted;
+                best_form = f;
+                best_id = id;
+            }
+        }
+    }
+    return Py_BuildValue("(dnn)", best, best_form, best_id);
+}
+
 /* -- module ----------------------------------------------------------------------------- */
 
 static PyObject *module_similarity(PyObject *module, PyObject *args) {
@@ -1217,6 +1292,7 @@ static PyObject *module_similarity(PyObject *module, PyObject *args) {
 }
 
 static PyMethodDef module_methods[] = {
+    {"best_pair", module_best_pair, METH_VARARGS, BEST_PAIR_DOC},
     {"levenshtein_similarity", module_similarity, METH_VARARGS,
      "levenshtein_similarity(a, b) -> float: rapidfuzz's Levenshtein.normalized_similarity, for "
      "ASCII strings (a at most 64 characters); NotImplemented otherwise."},

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compliance.matching import features
+from compliance.matching import features, speedups
 from compliance.matching.explain import explanation
 from compliance.matching.index import NameIndex, joined_pairs
 from compliance.matching.normalize import NameForm, handle_form, make_name_form, name_form, reading_forms
@@ -123,6 +123,10 @@ class Engine:
         self.entity_names: list[list[int]] = [[] for _ in entities]
         for n, item in enumerate(self.names):
             self.entity_names[item.entity].append(n)
+        # per name id, what the compiled best pair reads (speedups' best_pair)
+        self._name_tokens = [item.form.tokens for item in self.names]
+        self._name_weights = [item.weights for item in self.names]
+        self._name_factors = [_name_factor(item.name) for item in self.names]
         self._name_entity = np.array([item.entity for item in self.names], dtype=np.int32)
         self._list_codes = {list_id: code for code, list_id in enumerate(sorted({e.list_id for e in entities}))}
         self._entity_list = np.array([self._list_codes[e.list_id] for e in entities], dtype=np.int32)
@@ -232,7 +236,13 @@ class Engine:
 
     def _best_at(self, forms: list[NameForm], scorers: list[QueryName], entity_index: int,
                  name_ids: list[int]) -> tuple[float, int, int]:
-        """_best_name of a candidate, with the name's id; -1 for none."""
+        """_best_name of a candidate, with the name's id; -1 for none. Compiled where every
+        scorer has its aligner (the same result)."""
+        aligners = [scorer.aligner for scorer in scorers]
+        if speedups.native is not None and None not in aligners:
+            return speedups.native.best_pair(aligners, [_form_factor(form) for form in forms], name_ids,
+                                             self._name_tokens, self._name_weights, self._name_factors,
+                                             _exponent(self.entities[entity_index]))
         adjusted, form_at, name_at = self._best_name(forms, [self.names[n] for n in name_ids],
                                                      self.entities[entity_index], scorers)
         return adjusted, form_at, name_ids[name_at] if name_at >= 0 else -1
@@ -373,10 +383,9 @@ class Engine:
         best, best_form, best_name = 0.0, -1, -1
         exponent = _exponent(entity)
         for f, (form, scorer) in enumerate(zip(forms, scorers)):
-            factor = HANDLE_FACTOR if form.handle else 1.0
+            factor = _form_factor(form)
             for n, item in enumerate(names):
-                score = scorer.rate(item.form.tokens, exponent, item.weights)
-                adjusted = score * factor * (WEAK_ALIAS_FACTOR if item.name.weak else 1.0)
+                adjusted = scorer.rate(item.form.tokens, exponent, item.weights) * factor * _name_factor(item.name)
                 if adjusted > best:
                     best, best_form, best_name = adjusted, f, n
         return best, best_form, best_name
@@ -384,6 +393,14 @@ class Engine:
 
 def _exponent(entity: Entity) -> float:
     return CANDIDATE_EXPONENT if entity.type is EntityType.PERSON else ORGANIZATION_CANDIDATE_EXPONENT
+
+
+def _form_factor(form: NameForm) -> float:
+    return HANDLE_FACTOR if form.handle else 1.0
+
+
+def _name_factor(name: Name) -> float:
+    return WEAK_ALIAS_FACTOR if name.weak else 1.0
 
 
 class _NameWork:

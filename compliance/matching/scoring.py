@@ -179,7 +179,7 @@ class QueryName:
         self._digits = [_DIGIT.search(t) is not None for t in self.tokens]
         self._alignable_to: dict[str, list[tuple[int, float]]] = {}  # candidate token -> (position, similarity)
         self._rates: dict[tuple[tuple[str, ...], float], float] = {}
-        self._native = None  # a compiled aligner rating for this name (looking_up)
+        self.aligner = None  # the compiled aligner that rates for this name (looking_up)
 
     @classmethod
     def looking_up(cls, tokens: Sequence[str], weights: TokenWeights, table: Table,
@@ -189,7 +189,7 @@ class QueryName:
         built (speedups.wanted(native)), with the same results."""
         name = cls(tokens, weights, table_similarity(table))
         if speedups.wanted(native):
-            name._native = speedups.native.Aligner(name.tokens, name.weights, table, _RULES)
+            name.aligner = speedups.native.Aligner(name.tokens, name.weights, table, _RULES)
         return name
 
     def score(self, candidate: Sequence[str], candidate_exponent: float = CANDIDATE_EXPONENT,
@@ -212,10 +212,10 @@ class QueryName:
         """score(...).score alone, kept per candidate token sequence: entities share names
         ("Ali KHAMENEI" and "ALI KHAMENEI", one alias on two lists), about a third of the
         name pairs of a screen."""
-        if self._native is not None:
+        if self.aligner is not None:
             if candidate_weights is None:
                 candidate_weights = [self.token_weights.weight(t) for t in candidate]
-            return self._native.rate(tuple(candidate), candidate_weights, candidate_exponent)
+            return self.aligner.rate(tuple(candidate), candidate_weights, candidate_exponent)
         key = (tuple(candidate), candidate_exponent)
         found = self._rates.get(key)
         if found is None:

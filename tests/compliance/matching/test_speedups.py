@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from compliance.matching import speedups
+from compliance.matching import features, speedups
 from compliance.matching.engine import query_forms
 from compliance.matching.index import NameIndex, joined_pairs
 from compliance.matching.scoring import (
@@ -215,7 +215,7 @@ def _rates_agree(default_engine, form, extra: list[int]) -> int:
     table = default_engine._similarity_table(form)
     compiled = QueryName.looking_up(form.tokens, default_engine.weights, table, native=True)
     python = QueryName.looking_up(form.tokens, default_engine.weights, table, native=False)
-    assert compiled._native is not None and python._native is None
+    assert compiled.aligner is not None and python.aligner is None
     ids, _, _ = default_engine.index.candidates(form.tokens, default_engine.weights, False)
     rated = 0
     for n in [*ids[:150].tolist(), *extra]:
@@ -240,6 +240,46 @@ def test_aligner_rates_are_the_python_paths(default_engine):
     forms += query_forms(Query(names=("x",), handle="@khamenei_ir"))
     rated = sum(_rates_agree(default_engine, form, rng.sample(range(len(names)), 5)) for form in forms)
     assert rated > 30_000
+
+
+def test_best_pair_is_the_python_path(default_engine):
+    """The compiled best name pair of each candidate entity (several query names, one a handle;
+    weak aliases among the names) is the Python one."""
+    engine = default_engine
+    rng = random.Random(17)
+    texts = [" ".join(_perturbed(engine.names[n].form.tokens, rng)) for n in rng.sample(range(len(engine.names)), 60)]
+    compared = weak = handles = 0
+    for i, text in enumerate(texts):
+        query = Query(names=(text, texts[i - 1]), handle="@" + text.replace(" ", "_")[:20])
+        forms = query_forms(query)
+        compiled = engine._scorers(forms)
+        python = [QueryName.looking_up(f.tokens, engine.weights, engine._similarity_table(f), native=False)
+                  for f in forms]
+        assert all(s.aligner is not None for s in compiled)
+        handles += forms[-1].handle
+        for entity, name_ids, _ in engine._candidates(forms, None, features.query_facts(query), 0.0)[:40]:
+            adjusted, form_at, name_at = engine._best_name(forms, [engine.names[n] for n in name_ids],
+                                                           engine.entities[entity], python)
+            expected = (adjusted, form_at, name_ids[name_at] if name_at >= 0 else -1)
+            assert engine._best_at(forms, compiled, entity, name_ids) == expected, (text, entity)
+            compared += 1
+            weak += any(engine.names[n].name.weak for n in name_ids)
+    assert compared > 1000 and weak > 20 and handles > 50
+
+
+def test_best_pair_refuses_bad_input(default_engine):
+    engine = default_engine
+    aligner = speedups.native.Aligner(("ali",), [0.5], {"ali": {"ali": 1.0}}, _RULES)
+    lists = (engine._name_tokens, engine._name_weights, engine._name_factors)
+    assert speedups.native.best_pair([aligner], [1.0], [], *lists, CANDIDATE_EXPONENT) == (0.0, -1, -1)
+    with pytest.raises(IndexError):
+        speedups.native.best_pair([aligner], [1.0], [len(engine.names)], *lists, CANDIDATE_EXPONENT)
+    with pytest.raises(ValueError):
+        speedups.native.best_pair([aligner], [1.0, 1.0], [0], *lists, CANDIDATE_EXPONENT)
+    with pytest.raises(ValueError):
+        speedups.native.best_pair([aligner], [1.0], [0], lists[0], lists[1][:-1], lists[2], CANDIDATE_EXPONENT)
+    with pytest.raises(TypeError):
+        speedups.native.best_pair(["ali"], [1.0], [0], *lists, CANDIDATE_EXPONENT)
 
 
 def _table(query: tuple[str, ...], candidate: tuple[str, ...]) -> dict:
