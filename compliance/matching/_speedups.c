@@ -658,6 +658,255 @@ static PyTypeObject PostingsType = {
     .tp_methods = postings_methods,
 };
 
+/* -- KeyRules --------------------------------------------------------------------------- */
+
+/* translit._profile: a token's phonetic key, its second reading's key, its skeleton and whether
+ * it has a vowel, by translit's tables (KEY_FOLDS, KEY_ALTS and the two contexts of
+ * KEY_ALT_CONTEXT: after a letter, not before a vowel), applied as its regular expressions
+ * apply them: left to right, at each position the longest key that matches. For ASCII
+ * tokens without a newline; profile() gives NotImplemented for others. */
+
+enum { ANYWHERE, AFTER_LETTER, NOT_BEFORE_VOWEL };
+#define MAX_RULE 8
+
+typedef struct {
+    char from[MAX_RULE], to[MAX_RULE];
+    int from_len, to_len, context;
+} Rule;
+
+typedef struct {
+    PyObject_HEAD
+    Rule *folds, *alts;  /* longest first */
+    Py_ssize_t n_folds, n_alts;
+} KeyRules;
+
+static void keyrules_clear(KeyRules *self) {
+    PyMem_Free(self->folds);
+    PyMem_Free(self->alts);
+    self->folds = self->alts = NULL;
+    self->n_folds = self->n_alts = 0;
+}
+
+static void keyrules_dealloc(KeyRules *self) {
+    keyrules_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int is_key_vowel(char c) {  /* [aeiouy] */
+    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+}
+
+static int compare_rules(const void *x, const void *y) {  /* longest first, else in the order given */
+    const Rule *a = x, *b = y;
+    if (a->from_len != b->from_len)
+        return b->from_len - a->from_len;
+    return (a > b) - (a < b);
+}
+
+/* The rules of `table` (str -> str, ASCII, at most MAX_RULE - 1 characters), with the contexts of
+ * the keys in `after_letter` and `not_before_vowel`, sorted longest first. */
+static Rule *rules_of(PyObject *table, PyObject *after_letter, PyObject *not_before_vowel, Py_ssize_t *count) {
+    Py_ssize_t n = PyDict_GET_SIZE(table), position = 0, k = 0;
+    Rule *rules = PyMem_Calloc((size_t)(n ? n : 1), sizeof(Rule));
+    if (rules == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    PyObject *from, *to;
+    while (PyDict_Next(table, &position, &from, &to)) {
+        int from_len, to_len;
+        const char *f = ascii_of(from, MAX_RULE - 1, &from_len), *t = ascii_of(to, MAX_RULE - 1, &to_len);
+        int after = PySequence_Contains(after_letter, from), before = PySequence_Contains(not_before_vowel, from);
+        if (after < 0 || before < 0) {
+            PyMem_Free(rules);
+            return NULL;
+        }
+        if (f == NULL || t == NULL || from_len == 0 || (after && before)) {
+            PyMem_Free(rules);
+            PyErr_SetString(PyExc_ValueError, "a rule must map a short ASCII key to a short ASCII text, in one context");
+            return NULL;
+        }
+        memcpy(rules[k].from, f, (size_t)from_len);
+        memcpy(rules[k].to, t, (size_t)to_len);
+        rules[k].from_len = from_len;
+        rules[k].to_len = to_len;
+        rules[k++].context = after ? AFTER_LETTER : before ? NOT_BEFORE_VOWEL : ANYWHERE;
+    }
+    qsort(rules, (size_t)k, sizeof(Rule), compare_rules);
+    *count = k;
+    return rules;
+}
+
+/* KeyRules(folds, alts, after_letter, not_before_vowel): translit's KEY_FOLDS and KEY_ALTS, and
+ * the keys of KEY_ALTS that apply only after a letter [a-z] or only where no [aeiouy] follows. */
+static int keyrules_init(KeyRules *self, PyObject *args, PyObject *kwargs) {
+    PyObject *folds, *alts, *after_letter, *not_before_vowel;
+    if (!PyArg_ParseTuple(args, "O!O!OO", &PyDict_Type, &folds, &PyDict_Type, &alts, &after_letter,
+                          &not_before_vowel))
+        return -1;
+    keyrules_clear(self);
+    PyObject *none = PyTuple_New(0);
+    if (none == NULL)
+        return -1;
+    self->folds = rules_of(folds, none, none, &self->n_folds);
+    Py_DECREF(none);
+    if (self->folds == NULL)
+        return -1;
+    self->alts = rules_of(alts, after_letter, not_before_vowel, &self->n_alts);
+    if (self->alts == NULL) {
+        keyrules_clear(self);
+        return -1;
+    }
+    return 0;
+}
+
+/* `text` with `rules` applied, into `out` (room for MAX_RULE times its length); its length. */
+static Py_ssize_t apply_rules(const Rule *rules, Py_ssize_t n_rules, const char *text, Py_ssize_t len, char *out) {
+    Py_ssize_t o = 0, pos = 0;
+    while (pos < len) {
+        const Rule *found = NULL;
+        for (Py_ssize_t r = 0; r < n_rules && found == NULL; r++) {
+            const Rule *rule = &rules[r];
+            if (rule->from_len > len - pos || memcmp(text + pos, rule->from, (size_t)rule->from_len) != 0)
+                continue;
+            if (rule->context == AFTER_LETTER && !(pos > 0 && text[pos - 1] >= 'a' && text[pos - 1] <= 'z'))
+                continue;
+            if (rule->context == NOT_BEFORE_VOWEL && pos + rule->from_len < len
+                && is_key_vowel(text[pos + rule->from_len]))
+                continue;
+            found = rule;
+        }
+        if (found == NULL) {
+            out[o++] = text[pos++];
+        } else {
+            memcpy(out + o, found->to, (size_t)found->to_len);
+            o += found->to_len;
+            pos += found->from_len;
+        }
+    }
+    return o;
+}
+
+/* Runs of one character as one, in place; the new length. */
+static Py_ssize_t collapse_doubles(char *text, Py_ssize_t len) {
+    Py_ssize_t o = 0;
+    for (Py_ssize_t k = 0; k < len; k++)
+        if (o == 0 || text[k] != text[o - 1])
+            text[o++] = text[k];
+    return o;
+}
+
+/* _fold: a final h after a vowel dropped, then KEY_FOLDS; into `out`, its length. */
+static Py_ssize_t fold(const KeyRules *self, const char *token, Py_ssize_t len, char *out) {
+    if (len >= 2 && token[len - 1] == 'h' && is_key_vowel(token[len - 2]))
+        len--;
+    return apply_rules(self->folds, self->n_folds, token, len, out);
+}
+
+/* _key of a folded text, into `out`: a leading vowel run as "a", other vowels dropped, runs of
+ * one letter as one. Its length. */
+static Py_ssize_t key_of(const char *folded, Py_ssize_t len, char *out) {
+    Py_ssize_t o = 0, k = 0;
+    if (len > 0 && is_key_vowel(folded[0])) {
+        out[o++] = 'a';
+        while (k < len && is_key_vowel(folded[k]))
+            k++;
+    } else if (len > 0) {
+        out[o++] = folded[k++];
+    }
+    for (; k < len; k++)
+        if (!is_key_vowel(folded[k]))
+            out[o++] = folded[k];
+    return collapse_doubles(out, o);
+}
+
+static const char PROFILE_DOC[] =
+    "profile(token) -> (key, second key, skeleton, has a vowel) | NotImplemented\n\n"
+    "translit._profile, for an ASCII token without a newline; NotImplemented for others.";
+
+static PyObject *keyrules_profile(KeyRules *self, PyObject *token) {
+    if (self->folds == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the key rules were not initialized");
+        return NULL;
+    }
+    int len;
+    const char *text = ascii_of(token, 4096, &len);
+    if (text == NULL || memchr(text, '\n', (size_t)len) != NULL)
+        Py_RETURN_NOTIMPLEMENTED;
+    char stack[5 * 256], *buffer = stack;
+    size_t room = (size_t)len * MAX_RULE + 1;
+    if (5 * room > sizeof(stack) && (buffer = PyMem_Malloc(5 * room)) == NULL)
+        return PyErr_NoMemory();
+    char *folded = buffer, *key = buffer + room, *second = key + room, *second_folded = second + room,
+         *second_key = second_folded + room;
+    Py_ssize_t folded_len = fold(self, text, len, folded);
+    Py_ssize_t key_len = key_of(folded, folded_len, key);
+    Py_ssize_t second_len = apply_rules(self->alts, self->n_alts, text, len, second);
+    Py_ssize_t second_key_len = key_len;
+    const char *second_key_text = key;
+    if (second_len != len || memcmp(second, text, (size_t)len) != 0) {
+        second_key_len = key_of(second_folded, fold(self, second, second_len, second_folded), second_key);
+        second_key_text = second_key;
+    }
+    Py_ssize_t skeleton_len = 0;  /* vowel runs as "a", then runs of one letter as one (in place) */
+    for (Py_ssize_t k = 0, in_vowels = 0; k < folded_len; k++) {
+        int vowel = is_key_vowel(folded[k]);
+        if (!vowel)
+            folded[skeleton_len++] = folded[k];
+        else if (!in_vowels)
+            folded[skeleton_len++] = 'a';
+        in_vowels = vowel;
+    }
+    skeleton_len = collapse_doubles(folded, skeleton_len);
+    int vowel = 0;
+    for (int k = 0; k < len && !vowel; k++)
+        vowel = text[k] == 'a' || text[k] == 'e' || text[k] == 'i' || text[k] == 'o' || text[k] == 'u';
+    PyObject *out = Py_BuildValue("(s#s#s#O)", key, key_len, second_key_text, second_key_len, folded, skeleton_len,
+                                  vowel ? Py_True : Py_False);
+    if (buffer != stack)
+        PyMem_Free(buffer);
+    return out;
+}
+
+static PyObject *keyrules_key(KeyRules *self, PyObject *token) {
+    if (self->folds == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the key rules were not initialized");
+        return NULL;
+    }
+    int len;
+    const char *text = ascii_of(token, 4096, &len);
+    if (text == NULL || memchr(text, '\n', (size_t)len) != NULL)
+        Py_RETURN_NOTIMPLEMENTED;
+    char stack[2 * 256], *buffer = stack;
+    size_t room = (size_t)len * MAX_RULE + 1;
+    if (2 * room > sizeof(stack) && (buffer = PyMem_Malloc(2 * room)) == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t key_len = key_of(buffer, fold(self, text, len, buffer), buffer + room);
+    PyObject *out = PyUnicode_FromStringAndSize(buffer + room, key_len);
+    if (buffer != stack)
+        PyMem_Free(buffer);
+    return out;
+}
+
+static PyMethodDef keyrules_methods[] = {
+    {"profile", (PyCFunction)keyrules_profile, METH_O, PROFILE_DOC},
+    {"key", (PyCFunction)keyrules_key, METH_O,
+     "key(token) -> str | NotImplemented: translit._key (name_key), as profile() is translit._profile."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject KeyRulesType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "compliance.matching._speedups.KeyRules",
+    .tp_doc = "translit's phonetic key rules, applied in C (translit._profile).",
+    .tp_basicsize = sizeof(KeyRules),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)keyrules_init,
+    .tp_dealloc = (destructor)keyrules_dealloc,
+    .tp_methods = keyrules_methods,
+};
+
 /* -- Aligner ---------------------------------------------------------------------------- */
 
 /* scoring.QueryName.rate for a query name whose similarities are looked up in a table (query
@@ -1305,7 +1554,8 @@ static struct PyModuleDef speedups_module = {
 };
 
 PyMODINIT_FUNC PyInit__speedups(void) {
-    if (PyType_Ready(&VocabularyType) < 0 || PyType_Ready(&PostingsType) < 0 || PyType_Ready(&AlignerType) < 0)
+    if (PyType_Ready(&VocabularyType) < 0 || PyType_Ready(&PostingsType) < 0 || PyType_Ready(&AlignerType) < 0
+        || PyType_Ready(&KeyRulesType) < 0)
         return NULL;
     PyObject *module = PyModule_Create(&speedups_module);
     if (module == NULL)
@@ -1313,9 +1563,11 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     Py_INCREF(&VocabularyType);
     Py_INCREF(&PostingsType);
     Py_INCREF(&AlignerType);
+    Py_INCREF(&KeyRulesType);
     if (PyModule_AddObject(module, "Vocabulary", (PyObject *)&VocabularyType) < 0
         || PyModule_AddObject(module, "Postings", (PyObject *)&PostingsType) < 0
-        || PyModule_AddObject(module, "Aligner", (PyObject *)&AlignerType) < 0) {
+        || PyModule_AddObject(module, "Aligner", (PyObject *)&AlignerType) < 0
+        || PyModule_AddObject(module, "KeyRules", (PyObject *)&KeyRulesType) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -499,8 +499,15 @@ def name_keys(tokens: Sequence[str]) -> list[str]:
 
 
 def profiles(tokens: Sequence[str]) -> list[Profile]:
-    """_profile of each token, in bulk as name_keys (the tokens folded once for keys and
-    skeletons)."""
+    """_profile of each token: by the compiled KEY_RULES where they are built, else in bulk as
+    name_keys (the tokens folded once for keys and skeletons)."""
+    if KEY_RULES is None:
+        return _bulk_profiles(tokens)
+    made = [KEY_RULES.profile(t) for t in tokens]
+    return [_python_profile(t) if p is NotImplemented else p for t, p in zip(tokens, made)]
+
+
+def _bulk_profiles(tokens: Sequence[str]) -> list[Profile]:
     if not tokens:
         return []
     folded = _fold_lines(tokens)
@@ -548,6 +555,24 @@ KEY_CACHE = 1 << 16
 Profile = tuple[str, str, str, bool]
 
 
+def _key_rules() -> object | None:
+    """The key rules compiled (speedups' KeyRules), or None where they are not built or
+    KEY_ALT_CONTEXT holds a context they do not know (after a letter, not before a vowel)."""
+    if not speedups.wanted(None):
+        return None
+    after = tuple(k for k, pattern in KEY_ALT_CONTEXT.items() if pattern == f"(?<=[a-z]){k}")
+    before = tuple(k for k, pattern in KEY_ALT_CONTEXT.items() if pattern == f"{k}(?![aeiouy])")
+    if len(after) + len(before) != len(KEY_ALT_CONTEXT):
+        return None
+    return speedups.native.KeyRules(KEY_FOLDS, KEY_ALTS, after, before)
+
+
+# _profile and name_key in C where built: the same values (tests/compliance/matching/
+# test_speedups.py), ~1 us a token against ~11 us (a query's new tokens and joined pairs: ~35 us
+# of a ~460 us first-sight screen).
+KEY_RULES = _key_rules()
+
+
 @lru_cache(maxsize=PROFILE_CACHE)
 def _profile(token: str) -> Profile:
     """(name_key, key of the second reading, skeleton, has a vowel) of one token.
@@ -555,7 +580,15 @@ def _profile(token: str) -> Profile:
     The second reading applies KEY_ALTS (equal to name_key when none applies); the skeleton
     is the folded token with each vowel run as "a" (consonants and syllable count).
     """
-    key = name_key(token)
+    if KEY_RULES is not None:
+        found = KEY_RULES.profile(token)
+        if found is not NotImplemented:  # not ASCII
+            return found
+    return _python_profile(token)
+
+
+def _python_profile(token: str) -> Profile:
+    key = _key(token)
     skeleton = KEY_DOUBLES.sub(r"\1", KEY_VOWELS.sub("a", _fold(token)))
     return key, _second_key(token, key), skeleton, VOWEL.search(token) is not None
 
@@ -579,6 +612,10 @@ def name_key(token: str) -> str:
     Equivalent consonant spellings are folded (KEY_FOLDS), a word-final h after a vowel is
     dropped, a leading vowel (or y) becomes "a", other vowels are dropped, doubles collapse.
     """
+    if KEY_RULES is not None:
+        found = KEY_RULES.key(token)
+        if found is not NotImplemented:
+            return found
     return _key(token)
 
 

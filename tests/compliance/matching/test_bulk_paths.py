@@ -16,8 +16,8 @@ from compliance.matching import speedups
 from compliance.matching.engine import query_forms
 from compliance.matching.index import NameIndex
 from compliance.matching.scoring import QueryName, credit, evidence_factor, name_score
-from compliance.matching.translit import (KeyedVocabulary, _key, _profile, _second_key, key_readings, name_key,
-                                          name_keys, profiles, second_keys, token_similarity)
+from compliance.matching.translit import (KeyedVocabulary, _bulk_profiles, _key, _profile, _python_profile, _second_key,
+                                          key_readings, name_key, name_keys, profiles, second_keys, token_similarity)
 from compliance.matching.weights import TokenWeights
 from compliance.models import Query
 
@@ -55,18 +55,23 @@ def test_vocabulary_similar_is_token_similarity(token, native):
 
 
 def test_bulk_keys_are_the_keys_one_token_at_a_time(default_engine):
-    """name_keys, second_keys and profiles (the index's build) give what _key, _second_key and
-    _profile give, for every list token and joined pair of the bundled lists and the test
-    vocabulary; the vocabulary keeps each token's _profile."""
-    tokens = [*default_engine.index.spans, *VOCABULARY, "", "a", "yy", "hah", "tih", "ctic"]
+    """name_keys, second_keys and the bulk profiles (the index's build without the compiled key
+    rules) give what _key, _second_key and _profile's Python path give, for every list token
+    and joined pair of the bundled lists and the test vocabulary; so does profiles (compiled
+    where built); the vocabulary keeps each token's _profile."""
+    tokens = [*default_engine.index.spans, *VOCABULARY, "", "a", "yy", "hah", "tih", "ctic", "müller"]
     keys = name_keys(tokens)
     assert keys == [_key(t) for t in tokens]
     assert second_keys(tokens, keys) == [_second_key(t, k) for t, k in zip(tokens, keys)]
-    assert profiles(tokens) == [_profile.__wrapped__(t) for t in tokens]
-    assert name_keys([]) == second_keys([], []) == profiles([]) == []
+    expected = [_python_profile(t) for t in tokens]
+    assert _bulk_profiles(tokens) == expected
+    assert profiles(tokens) == expected
+    assert [_profile(t) for t in tokens[::5]] == expected[::5]
+    assert [name_key(t) for t in tokens[::5]] == keys[::5]
+    assert name_keys([]) == second_keys([], []) == profiles([]) == _bulk_profiles([]) == []
     kept = default_engine.index.vocabulary._profiles
     assert kept.keys() == default_engine.index.spans.keys()
-    assert all(kept[t] == _profile.__wrapped__(t) for t in tokens[::7] if t in kept)
+    assert all(kept[t] == _python_profile(t) for t in tokens[::7] if t in kept)
 
 
 @IMPLEMENTATIONS

@@ -25,7 +25,7 @@ from compliance.matching.scoring import (
     credit,
     evidence_factor,
 )
-from compliance.matching.translit import token_similarity
+from compliance.matching.translit import KEY_RULES, _key, _python_profile, token_similarity
 from compliance.models import Query
 
 pytestmark = pytest.mark.skipif(speedups.native is None,
@@ -50,6 +50,30 @@ def test_levenshtein_similarity_is_rapidfuzz():
     # the pattern fits one 64-bit word: longer ones, and other than ASCII, are left to Python
     assert speedups.native.levenshtein_similarity("a" * 65, "a") is NotImplemented
     assert speedups.native.levenshtein_similarity("müller", "muller") is NotImplemented
+
+
+def test_key_rules_are_the_python_path(default_engine):
+    """translit._profile and name_key in C: the same values for every list token and joined pair
+    of the bundled lists, random strings, and strings made of the rules' own keys (contexts
+    and overlaps); NotImplemented for what is not ASCII."""
+    assert KEY_RULES is not None
+    rng = random.Random(19)
+    pieces = ["sh", "ch", "ti", "tia", "c", "kh", "h", "ah", "dzh", "szcz", "schtsch", "x", "ce", "y", "a", "e",
+              "q", "th", "zh", "rz", "gn", "cz", "cs", "ck", "ts", "tsch", "j", "g", "w", "dj", "oo", "1"]
+    tokens = [*default_engine.index.spans, "", "h", "ah", "yh", "cti", "tic"]
+    tokens += [_random_word(rng, rng.randint(1, 16)) for _ in range(20_000)]
+    tokens += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(20_000)]
+    for token in tokens:
+        assert KEY_RULES.profile(token) == _python_profile(token), token
+        assert KEY_RULES.key(token) == _key(token), token
+    for token in ("müller", "a\nb"):
+        assert KEY_RULES.profile(token) is NotImplemented and KEY_RULES.key(token) is NotImplemented
+    with pytest.raises(ValueError):
+        speedups.native.KeyRules({"kh": "h"}, {"c": "ch"}, ("c",), ("c",))  # two contexts for one key
+    with pytest.raises(ValueError):
+        speedups.native.KeyRules({"ü": "u"}, {}, (), ())
+    with pytest.raises(ValueError):
+        speedups.native.KeyRules.__new__(speedups.native.KeyRules).profile("ali")
 
 
 @pytest.fixture(scope="module")
