@@ -820,11 +820,9 @@ static Py_ssize_t key_of(const char *folded, Py_ssize_t len, char *out) {
     return collapse_doubles(out, o);
 }
 
-static const char PROFILE_DOC[] =
-    "profile(token) -> (key, second key, skeleton, has a vowel) | NotImplemented\n\n"
-    "translit._profile, for an ASCII token without a newline; NotImplemented for others.";
-
-static PyObject *keyrules_profile(KeyRules *self, PyObject *token) {
+/* The token's profile (a tuple), or with `key_only` its key (a str); NotImplemented for a token
+ * the rules do not take. */
+static PyObject *keyrules_apply(KeyRules *self, PyObject *token, int key_only) {
     if (self->folds == NULL) {
         PyErr_SetString(PyExc_ValueError, "the key rules were not initialized");
         return NULL;
@@ -841,55 +839,50 @@ static PyObject *keyrules_profile(KeyRules *self, PyObject *token) {
          *second_key = second_folded + room;
     Py_ssize_t folded_len = fold(self, text, len, folded);
     Py_ssize_t key_len = key_of(folded, folded_len, key);
-    Py_ssize_t second_len = apply_rules(self->alts, self->n_alts, text, len, second);
-    Py_ssize_t second_key_len = key_len;
-    const char *second_key_text = key;
-    if (second_len != len || memcmp(second, text, (size_t)len) != 0) {
-        second_key_len = key_of(second_folded, fold(self, second, second_len, second_folded), second_key);
-        second_key_text = second_key;
+    PyObject *out;
+    if (key_only) {
+        out = PyUnicode_FromStringAndSize(key, key_len);
+    } else {
+        Py_ssize_t second_len = apply_rules(self->alts, self->n_alts, text, len, second);
+        Py_ssize_t second_key_len = key_len;
+        const char *second_key_text = key;
+        if (second_len != len || memcmp(second, text, (size_t)len) != 0) {
+            second_key_len = key_of(second_folded, fold(self, second, second_len, second_folded), second_key);
+            second_key_text = second_key;
+        }
+        Py_ssize_t skeleton_len = 0;  /* vowel runs as "a", then runs of one letter as one (in place) */
+        for (Py_ssize_t k = 0, in_vowels = 0; k < folded_len; k++) {
+            int vowel = is_key_vowel(folded[k]);
+            if (!vowel)
+                folded[skeleton_len++] = folded[k];
+            else if (!in_vowels)
+                folded[skeleton_len++] = 'a';
+            in_vowels = vowel;
+        }
+        skeleton_len = collapse_doubles(folded, skeleton_len);
+        int vowel = 0;
+        for (int k = 0; k < len && !vowel; k++)
+            vowel = text[k] == 'a' || text[k] == 'e' || text[k] == 'i' || text[k] == 'o' || text[k] == 'u';
+        out = Py_BuildValue("(s#s#s#O)", key, key_len, second_key_text, second_key_len, folded, skeleton_len,
+                            vowel ? Py_True : Py_False);
     }
-    Py_ssize_t skeleton_len = 0;  /* vowel runs as "a", then runs of one letter as one (in place) */
-    for (Py_ssize_t k = 0, in_vowels = 0; k < folded_len; k++) {
-        int vowel = is_key_vowel(folded[k]);
-        if (!vowel)
-            folded[skeleton_len++] = folded[k];
-        else if (!in_vowels)
-            folded[skeleton_len++] = 'a';
-        in_vowels = vowel;
-    }
-    skeleton_len = collapse_doubles(folded, skeleton_len);
-    int vowel = 0;
-    for (int k = 0; k < len && !vowel; k++)
-        vowel = text[k] == 'a' || text[k] == 'e' || text[k] == 'i' || text[k] == 'o' || text[k] == 'u';
-    PyObject *out = Py_BuildValue("(s#s#s#O)", key, key_len, second_key_text, second_key_len, folded, skeleton_len,
-                                  vowel ? Py_True : Py_False);
     if (buffer != stack)
         PyMem_Free(buffer);
     return out;
+}
+
+static PyObject *keyrules_profile(KeyRules *self, PyObject *token) {
+    return keyrules_apply(self, token, 0);
 }
 
 static PyObject *keyrules_key(KeyRules *self, PyObject *token) {
-    if (self->folds == NULL) {
-        PyErr_SetString(PyExc_ValueError, "the key rules were not initialized");
-        return NULL;
-    }
-    int len;
-    const char *text = ascii_of(token, 4096, &len);
-    if (text == NULL || memchr(text, '\n', (size_t)len) != NULL)
-        Py_RETURN_NOTIMPLEMENTED;
-    char stack[2 * 256], *buffer = stack;
-    size_t room = (size_t)len * MAX_RULE + 1;
-    if (2 * room > sizeof(stack) && (buffer = PyMem_Malloc(2 * room)) == NULL)
-        return PyErr_NoMemory();
-    Py_ssize_t key_len = key_of(buffer, fold(self, text, len, buffer), buffer + room);
-    PyObject *out = PyUnicode_FromStringAndSize(buffer + room, key_len);
-    if (buffer != stack)
-        PyMem_Free(buffer);
-    return out;
+    return keyrules_apply(self, token, 1);
 }
 
 static PyMethodDef keyrules_methods[] = {
-    {"profile", (PyCFunction)keyrules_profile, METH_O, PROFILE_DOC},
+    {"profile", (PyCFunction)keyrules_profile, METH_O,
+     "profile(token) -> (key, second key, skeleton, has a vowel) | NotImplemented\n\n"
+     "translit._profile, for an ASCII token without a newline; NotImplemented for others."},
     {"key", (PyCFunction)keyrules_key, METH_O,
      "key(token) -> str | NotImplemented: translit._key (name_key), as profile() is translit._profile."},
     {NULL, NULL, 0, NULL},
