@@ -1518,6 +1518,153 @@ static PyObject *module_best_pair(PyObject *module, PyObject *args) {
     return Py_BuildValue("(dnn)", best, best_form, best_id);
 }
 
+/* -- ranking ---------------------------------------------------------------------------- */
+
+typedef struct {
+    double upper;
+    Py_ssize_t position;
+    int32_t entity, id;
+} Reached;
+
+typedef struct {
+    double upper;
+    Py_ssize_t start, stop;
+} Group;
+
+static int compare_reached(const void *x, const void *y) {  /* by entity, best bound first, then as given */
+    const Reached *a = x, *b = y;
+    if (a->entity != b->entity)
+        return a->entity < b->entity ? -1 : 1;
+    if (a->upper != b->upper)
+        return a->upper > b->upper ? -1 : 1;
+    return (a->position > b->position) - (a->position < b->position);
+}
+
+static int compare_groups(const void *x, const void *y) {  /* best bound first, then by entity */
+    const Group *a = x, *b = y;
+    if (a->upper != b->upper)
+        return a->upper > b->upper ? -1 : 1;
+    return (a->start > b->start) - (a->start < b->start);
+}
+
+static const char RANK_DOC[] =
+    "rank(name_entity, ids, uppers, limit) -> [(entity, name ids, best bound), ...]\n\n"
+    "engine._rank_entities: the names reached (ids, a list of int32 buffers, with their bounds,\n"
+    "float64 buffers of the same lengths), grouped by their entity (name_entity, an int32\n"
+    "buffer per name id); the `limit` entities with the best bounds, best first (ties by entity),\n"
+    "each with its names best bound first (ties in the order given), each name once.";
+
+static PyObject *module_rank(PyObject *module, PyObject *args) {
+    PyObject *name_entity, *ids, *uppers;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "OO!O!n", &name_entity, &PyList_Type, &ids, &PyList_Type, &uppers, &limit))
+        return NULL;
+    Py_ssize_t parts = PyList_GET_SIZE(ids);
+    if (PyList_GET_SIZE(uppers) != parts) {
+        PyErr_SetString(PyExc_ValueError, "ids and uppers differ in length");
+        return NULL;
+    }
+    Py_buffer entities;
+    if (typed_buffer(name_entity, &entities, "i", 4) < 0)
+        return NULL;
+    Py_ssize_t names = entities.len / 4, total = 0, held = 0;
+    Py_buffer *views = PyMem_Calloc((size_t)(2 * parts + 1), sizeof(Py_buffer));
+    Reached *reached = NULL;
+    Group *groups = NULL;
+    PyObject *out = NULL;
+    if (views == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (; held < parts; held++) {
+        if (typed_buffer(PyList_GET_ITEM(ids, held), &views[2 * held], "i", 4) < 0)
+            goto done;
+        if (typed_buffer(PyList_GET_ITEM(uppers, held), &views[2 * held + 1], "d", 8) < 0) {
+            PyBuffer_Release(&views[2 * held]);
+            goto done;
+        }
+        if (views[2 * held].len / 4 != views[2 * held + 1].len / 8) {
+            PyBuffer_Release(&views[2 * held]);
+            PyBuffer_Release(&views[2 * held + 1]);
+            PyErr_SetString(PyExc_ValueError, "ids and their bounds differ in length");
+            goto done;
+        }
+        total += views[2 * held].len / 4;
+    }
+    reached = PyMem_Malloc((size_t)(total ? total : 1) * sizeof(Reached));
+    groups = PyMem_Malloc((size_t)(total ? total : 1) * sizeof(Group));
+    if (reached == NULL || groups == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const int32_t *entity_of = entities.buf;
+    Py_ssize_t k = 0;
+    for (Py_ssize_t part = 0; part < parts; part++) {
+        const int32_t *id = views[2 * part].buf;
+        const double *upper = views[2 * part + 1].buf;
+        for (Py_ssize_t i = 0, n = views[2 * part].len / 4; i < n; i++, k++) {
+            if (id[i] < 0 || id[i] >= names) {
+                PyErr_SetString(PyExc_IndexError, "a name id is out of range");
+                goto done;
+            }
+            reached[k].upper = upper[i];
+            reached[k].position = k;
+            reached[k].id = id[i];
+            reached[k].entity = entity_of[id[i]];
+        }
+    }
+    qsort(reached, (size_t)total, sizeof(Reached), compare_reached);
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < total; i++) {
+        if (i == 0 || reached[i].entity != reached[i - 1].entity) {
+            groups[count].upper = reached[i].upper;
+            groups[count++].start = i;
+        }
+        groups[count - 1].stop = i + 1;
+    }
+    qsort(groups, (size_t)count, sizeof(Group), compare_groups);
+    if (limit < count)
+        count = limit < 0 ? 0 : limit;
+    if ((out = PyList_New(count)) == NULL)
+        goto done;
+    for (Py_ssize_t g = 0; g < count; g++) {
+        PyObject *members = PyList_New(0);
+        if (members == NULL)
+            goto failed;
+        for (Py_ssize_t i = groups[g].start; i < groups[g].stop; i++) {
+            int seen = 0;  /* a name reached by two query names: once, where it is best */
+            for (Py_ssize_t j = groups[g].start; j < i && !seen; j++)
+                seen = reached[j].id == reached[i].id;
+            if (seen)
+                continue;
+            PyObject *id = PyLong_FromLong(reached[i].id);
+            if (id == NULL || PyList_Append(members, id) < 0) {
+                Py_XDECREF(id);
+                Py_DECREF(members);
+                goto failed;
+            }
+            Py_DECREF(id);
+        }
+        PyObject *item = Py_BuildValue("(lNd)", (long)reached[groups[g].start].entity, members, groups[g].upper);
+        if (item == NULL)
+            goto failed;
+        PyList_SET_ITEM(out, g, item);
+    }
+    goto done;
+failed:
+    Py_CLEAR(out);
+done:
+    for (Py_ssize_t i = 0; i < held; i++) {
+        PyBuffer_Release(&views[2 * i]);
+        PyBuffer_Release(&views[2 * i + 1]);
+    }
+    PyBuffer_Release(&entities);
+    PyMem_Free(views);
+    PyMem_Free(reached);
+    PyMem_Free(groups);
+    return out;
+}
+
 /* -- module ----------------------------------------------------------------------------- */
 
 static PyObject *module_similarity(PyObject *module, PyObject *args) {
@@ -1535,6 +1682,7 @@ static PyObject *module_similarity(PyObject *module, PyObject *args) {
 
 static PyMethodDef module_methods[] = {
     {"best_pair", module_best_pair, METH_VARARGS, BEST_PAIR_DOC},
+    {"rank", module_rank, METH_VARARGS, RANK_DOC},
     {"levenshtein_similarity", module_similarity, METH_VARARGS,
      "levenshtein_similarity(a, b) -> float: rapidfuzz's Levenshtein.normalized_similarity, for "
      "ASCII strings (a at most 64 characters); NotImplemented otherwise."},

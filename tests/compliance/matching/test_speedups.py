@@ -13,7 +13,7 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 
 from compliance.matching import features, speedups
-from compliance.matching.engine import query_forms
+from compliance.matching.engine import _rank_entities, query_forms
 from compliance.matching.index import NameIndex, joined_pairs
 from compliance.matching.scoring import (
     CANDIDATE_EXPONENT,
@@ -304,6 +304,40 @@ def test_best_pair_refuses_bad_input(default_engine):
         speedups.native.best_pair([aligner], [1.0], [0], lists[0], lists[1][:-1], lists[2], CANDIDATE_EXPONENT)
     with pytest.raises(TypeError):
         speedups.native.best_pair(["ali"], [1.0], [0], *lists, CANDIDATE_EXPONENT)
+
+
+def test_rank_is_the_python_path(default_engine):
+    """The candidate entities of many queries' reached names, ranked in C and in Python (numpy):
+    the same entities, names and bounds, in the same order; and ties, duplicates and limits."""
+    engine = default_engine
+    rng = random.Random(23)
+    texts = [" ".join(_perturbed(engine.names[n].form.tokens, rng)) for n in rng.sample(range(len(engine.names)), 200)]
+    texts += ["Mohammed Ahmed Hassan", "Ali", "Bank", "Kim Jong Un", "علی خامنه‌ای"]
+    ranked = 0
+    for text in texts:
+        query = Query(names=(text,), handle="@" + text.replace(" ", "_")[:20])
+        reached = engine._reached(query_forms(query), None, 0.3)
+        ids, uppers = [r[0] for r in reached], [r[1] for r in reached]
+        for limit in (1000, 5):
+            expected = _rank_entities(engine._name_entity, ids, uppers, limit, native=False)
+            assert _rank_entities(engine._name_entity, ids, uppers, limit, native=True) == expected, text
+            ranked += len(expected)
+    assert ranked > 20_000
+    name_entity = np.array([0, 0, 1, 1, 2], np.int32)
+    ids = [np.array([1, 0, 2, 4], np.int32), np.array([0, 3, 4], np.int32)]
+    uppers = [np.array([0.5, 0.5, 0.9, 0.7]), np.array([0.6, 0.9, 0.7])]
+    for limit in (0, 1, 2, 3, 10):
+        expected = _rank_entities(name_entity, ids, uppers, limit, native=False)
+        assert _rank_entities(name_entity, ids, uppers, limit, native=True) == expected
+    assert expected == [(1, [2, 3], 0.9), (2, [4], 0.7), (0, [0, 1], 0.6)]
+    assert _rank_entities(name_entity, [], [], 10, native=True) == [] == \
+        _rank_entities(name_entity, [np.zeros(0, np.int32)], [np.zeros(0)], 10, native=False)
+    with pytest.raises(IndexError):
+        speedups.native.rank(name_entity, [np.array([5], np.int32)], [np.array([1.0])], 10)
+    with pytest.raises(ValueError):
+        speedups.native.rank(name_entity, [np.array([1], np.int32)], [np.array([1.0, 2.0])], 10)
+    with pytest.raises(ValueError):
+        speedups.native.rank(name_entity.astype(np.int64), [], [], 10)
 
 
 def _table(query: tuple[str, ...], candidate: tuple[str, ...]) -> dict:
