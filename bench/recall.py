@@ -197,7 +197,7 @@ def run_one(i: int) -> Outcome:
     else:
         candidates = sorted(set().union(*(brute.entities(f.tokens) for f in query_forms(probe.query))))
     found = alerts_of(engine, probe, candidates)
-    with counting_scored(engine) as calls:
+    with counting_scored() as calls:
         screened = {m.entity.id: m.score for m in engine.screen(probe.query, limit=1000)}
     return Outcome(found, screened, len(candidates), time.perf_counter() - start, calls[0] if calls else None)
 

@@ -58,6 +58,7 @@ from rapidfuzz.distance import JaroWinkler  # noqa: E402
 
 from compliance.config import Settings  # noqa: E402
 from compliance.lists import Watchlists  # noqa: E402
+from compliance.matching import engine as engine_module  # noqa: E402
 from compliance.matching.engine import ENGINE_VERSION, MAX_CANDIDATES, Engine  # noqa: E402
 from compliance.matching.records import query_from_record  # noqa: E402
 from compliance.matching.translit import latinize  # noqa: E402
@@ -234,24 +235,25 @@ class Pass:
 
 
 @contextmanager
-def counting_scored(engine: Engine) -> Iterator[list[int] | None]:
-    """Count the entities screen scores the names of (calls of Engine._best_at) while the block
-    runs; None if the engine has no such method. The wrapper costs well under 1% of a screen."""
-    compare = getattr(engine, "_best_at", None)
-    if compare is None:
+def counting_scored() -> Iterator[list[int] | None]:
+    """Count the entities screen scores the names of (calls of engine._Scoring.best) while the
+    block runs; None if the engine has no such method. The wrapper costs well under 1% of a screen."""
+    scoring = getattr(engine_module, "_Scoring", None)
+    best = getattr(scoring, "best", None)
+    if best is None:
         yield None
         return
     calls = [0]
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
         calls[0] += 1
-        return compare(*args, **kwargs)
+        return best(self, *args, **kwargs)
 
-    engine._best_at = counting  # type: ignore[method-assign]
+    scoring.best = counting  # type: ignore[union-attr]
     try:
         yield calls
     finally:
-        del engine._best_at
+        scoring.best = best  # type: ignore[union-attr]
 
 
 @contextmanager
@@ -277,7 +279,7 @@ def full_collections() -> Iterator[list[float]]:
 def timed_pass(engine: Engine, queries: Sequence[Query], count: bool = False) -> Pass:
     """Screen each query once, timing each call; with `count`, also count what each scores."""
     times, alerts, scored = [], [], []
-    with counting_scored(engine) if count else nullcontext() as calls, full_collections() as pauses:
+    with counting_scored() if count else nullcontext() as calls, full_collections() as pauses:
         cpu0, wall0 = time.process_time(), time.perf_counter()
         for query in queries:
             before = calls[0] if calls else 0
@@ -353,7 +355,7 @@ def profile_queries(engine: Engine, queries: Sequence[Query], top: int = 14) -> 
 def candidate_table(counts: list[int] | None, first: Pass) -> dict[str, Any]:
     """First-sight latency by the number of entities screen scored (its bounded candidate set)."""
     if counts is None:
-        print("\n(latency by entities scored: not counted; needs Engine._best_at)")
+        print("\n(latency by entities scored: not counted; needs engine._Scoring.best)")
         return {}
     buckets = ((0, 0), (1, 20), (21, 100), (101, MAX_CANDIDATES - 1), (MAX_CANDIDATES, 1 << 30))
     print(f"\n{'first-sight latency by entities scored':40} {'n':>6} {'p50':>8} {'p90':>8} {'p99':>8} "

@@ -127,6 +127,7 @@ class Engine:
         self._name_tokens = [item.form.tokens for item in self.names]
         self._name_weights = [item.weights for item in self.names]
         self._name_factors = [_name_factor(item.name) for item in self.names]
+        self._exponents = [_exponent(e) for e in entities]
         self._name_entity = np.array([item.entity for item in self.names], dtype=np.int32)
         self._list_codes = {list_id: code for code, list_id in enumerate(sorted({e.list_id for e in entities}))}
         self._entity_list = np.array([self._list_codes[e.list_id] for e in entities], dtype=np.int32)
@@ -163,29 +164,22 @@ class Engine:
         bonus = features.potential_bonus(facts)
         clear_below = self.policy.review - bonus - FLOAT_SLACK
         key, work = self._name_work(forms, query.lists, facts, bonus, within)
-        scorers: list[QueryName] = []  # made once a name pair is to be scored or explained
+        scoring = _Scoring(self, forms)
         found: list[float] = []  # best name pairs scored here beyond those kept, flat
-
-        def scored(entity_index: int, name_ids: list[int]) -> tuple[float, int, int]:
-            if not scorers:
-                scorers.extend(self._scorers(forms))
-            return self._best_at(forms, scorers, entity_index, name_ids)
-
         matches: list[Match] = []
         top: list[float] = []  # the best `limit` scores so far (a min-heap)
         for position, (entity_index, upper) in enumerate(zip(work.entities, work.uppers)):
             if len(top) >= limit and upper + bonus < top[0]:
                 break  # candidates come best bound first: none of the rest can enter the top
-            adjusted, form_at, name_id = work.best(position, scored, found)
+            adjusted, form_at, name_id = work.best(position, scoring.best, found)
             if adjusted < clear_below and not facts.identifiers:
                 continue  # clear whatever its features add (as _evaluate would find)
             entity = self.entities[entity_index]
             if form_at < 0:
                 best = _Best(None, None, adjusted)
             else:
-                if not scorers:
-                    scorers.extend(self._scorers(forms))
-                best = _Best(forms[form_at], self.names[name_id], adjusted, scorers[form_at], _exponent(entity))
+                best = _Best(forms[form_at], self.names[name_id], adjusted, scoring.scorers()[form_at],
+                             self._exponents[entity_index])
             ev = self._evaluate(best, facts, self.facts[entity_index], clear_below)
             if ev is not None and ev.verdict is not Verdict.CLEAR:
                 matches.append(Match(entity, self._comparison(entity, ev)))
@@ -233,19 +227,6 @@ class Engine:
     def _scorers(self, forms: list[NameForm]) -> list[QueryName]:
         """A scorer per query name, answering similarities from its similarity table."""
         return [QueryName.looking_up(form.tokens, self.weights, self._similarity_table(form)) for form in forms]
-
-    def _best_at(self, forms: list[NameForm], scorers: list[QueryName], entity_index: int,
-                 name_ids: list[int]) -> tuple[float, int, int]:
-        """_best_name of a candidate, with the name's id; -1 for none. Compiled where every
-        scorer has its aligner (the same result)."""
-        aligners = [scorer.aligner for scorer in scorers]
-        if speedups.native is not None and None not in aligners:
-            return speedups.native.best_pair(aligners, [_form_factor(form) for form in forms], name_ids,
-                                             self._name_tokens, self._name_weights, self._name_factors,
-                                             _exponent(self.entities[entity_index]))
-        adjusted, form_at, name_at = self._best_name(forms, [self.names[n] for n in name_ids],
-                                                     self.entities[entity_index], scorers)
-        return adjusted, form_at, name_ids[name_at] if name_at >= 0 else -1
 
     def _similarity_table(self, form: NameForm) -> dict[str, dict[str, float]]:
         """Query token (and joined pair) -> list tokens it may match, with similarities.
@@ -401,6 +382,41 @@ def _form_factor(form: NameForm) -> float:
 
 def _name_factor(name: Name) -> float:
     return WEAK_ALIAS_FACTOR if name.weak else 1.0
+
+
+class _Scoring:
+    """A query's scorers, one per query name, made on first use (most screens score no name
+    pair), and the best name pair of a candidate entity: compiled (speedups' best_pair) where
+    every scorer has its aligner, the same result as Engine._best_name."""
+
+    __slots__ = ("engine", "forms", "_scorers", "_aligners", "_factors")
+
+    def __init__(self, engine: Engine, forms: list[NameForm]) -> None:
+        self.engine = engine
+        self.forms = forms
+        self._scorers: list[QueryName] | None = None
+        self._aligners: list | None = None
+        self._factors: list[float] = []
+
+    def scorers(self) -> list[QueryName]:
+        if self._scorers is None:
+            self._scorers = self.engine._scorers(self.forms)
+            aligners = [scorer.aligner for scorer in self._scorers]
+            self._aligners = None if None in aligners else aligners
+            self._factors = [_form_factor(form) for form in self.forms]
+        return self._scorers
+
+    def best(self, entity_index: int, name_ids: list[int]) -> tuple[float, int, int]:
+        """(adjusted score, query form position, name id) of the entity's best name pair among
+        `name_ids`; (0.0, -1, -1) for none."""
+        scorers, engine = self.scorers(), self.engine
+        if self._aligners is not None:
+            return speedups.native.best_pair(self._aligners, self._factors, name_ids, engine._name_tokens,
+                                             engine._name_weights, engine._name_factors,
+                                             engine._exponents[entity_index])
+        adjusted, form_at, name_at = engine._best_name(self.forms, [engine.names[n] for n in name_ids],
+                                                       engine.entities[entity_index], scorers)
+        return adjusted, form_at, name_ids[name_at] if name_at >= 0 else -1
 
 
 class _NameWork:

@@ -13,7 +13,7 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 
 from compliance.matching import features, speedups
-from compliance.matching.engine import _rank_entities, query_forms
+from compliance.matching.engine import _rank_entities, _Scoring, query_forms
 from compliance.matching.index import NameIndex, joined_pairs
 from compliance.matching.scoring import (
     CANDIDATE_EXPONENT,
@@ -276,16 +276,16 @@ def test_best_pair_is_the_python_path(default_engine):
     for i, text in enumerate(texts):
         query = Query(names=(text, texts[i - 1]), handle="@" + text.replace(" ", "_")[:20])
         forms = query_forms(query)
-        compiled = engine._scorers(forms)
+        compiled = _Scoring(engine, forms)
         python = [QueryName.looking_up(f.tokens, engine.weights, engine._similarity_table(f), native=False)
                   for f in forms]
-        assert all(s.aligner is not None for s in compiled)
+        assert all(s.aligner is not None for s in compiled.scorers())
         handles += forms[-1].handle
         for entity, name_ids, _ in engine._candidates(forms, None, features.query_facts(query), 0.0)[:40]:
             adjusted, form_at, name_at = engine._best_name(forms, [engine.names[n] for n in name_ids],
                                                            engine.entities[entity], python)
             expected = (adjusted, form_at, name_ids[name_at] if name_at >= 0 else -1)
-            assert engine._best_at(forms, compiled, entity, name_ids) == expected, (text, entity)
+            assert compiled.best(entity, name_ids) == expected, (text, entity)
             compared += 1
             weak += any(engine.names[n].name.weak for n in name_ids)
     assert compared > 1000 and weak > 20 and handles > 50
