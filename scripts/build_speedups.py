@@ -4,7 +4,7 @@ was built with (sysconfig); no setuptools needed. `make run` and `make test` run
     python scripts/build_speedups.py [--check]
 
 --check: exit 1 unless the built module imports (the engine otherwise falls back to its
-Python retrieval: the same results, about 1.5x the CPU at first sight; see the README's
+Python retrieval and scoring: the same results, more CPU at first sight; see the README's
 speed section).
 """
 from __future__ import annotations
