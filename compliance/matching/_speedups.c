@@ -678,6 +678,7 @@ typedef struct {
     PyObject_HEAD
     Rule *folds, *alts;  /* longest first */
     Py_ssize_t n_folds, n_alts;
+    size_t fold_growth, alt_growth;  /* the most characters a rule writes per character it reads */
 } KeyRules;
 
 static void keyrules_clear(KeyRules *self) {
@@ -737,6 +738,18 @@ static Rule *rules_of(PyObject *table, PyObject *after_letter, PyObject *not_bef
     return rules;
 }
 
+/* The most characters `rules` write per character they read (at least 1): applied to n
+ * characters, they write at most n times this. */
+static size_t growth(const Rule *rules, Py_ssize_t count) {
+    size_t most = 1;
+    for (Py_ssize_t r = 0; r < count; r++) {
+        size_t per = ((size_t)rules[r].to_len + (size_t)rules[r].from_len - 1) / (size_t)rules[r].from_len;
+        if (per > most)
+            most = per;
+    }
+    return most;
+}
+
 /* KeyRules(folds, alts, after_letter, not_before_vowel): translit's KEY_FOLDS and KEY_ALTS, and
  * the keys of KEY_ALTS that apply only after a letter [a-z] or only where no [aeiouy] follows. */
 static int keyrules_init(KeyRules *self, PyObject *args, PyObject *kwargs) {
@@ -757,10 +770,12 @@ static int keyrules_init(KeyRules *self, PyObject *args, PyObject *kwargs) {
         keyrules_clear(self);
         return -1;
     }
+    self->fold_growth = growth(self->folds, self->n_folds);
+    self->alt_growth = growth(self->alts, self->n_alts);
     return 0;
 }
 
-/* `text` with `rules` applied, into `out` (room for MAX_RULE times its length); its length. */
+/* `text` with `rules` applied, into `out` (room for growth() times its length); its length. */
 static Py_ssize_t apply_rules(const Rule *rules, Py_ssize_t n_rules, const char *text, Py_ssize_t len, char *out) {
     Py_ssize_t o = 0, pos = 0;
     while (pos < len) {
@@ -831,12 +846,16 @@ static PyObject *keyrules_apply(KeyRules *self, PyObject *token, int key_only) {
     const char *text = ascii_of(token, 4096, &len);
     if (text == NULL || memchr(text, '\n', (size_t)len) != NULL)
         Py_RETURN_NOTIMPLEMENTED;
-    char stack[5 * 256], *buffer = stack;
-    size_t room = (size_t)len * MAX_RULE + 1;
-    if (5 * room > sizeof(stack) && (buffer = PyMem_Malloc(5 * room)) == NULL)
+    /* folded and key: the token folded; second: the alternatives applied; second_folded and
+     * second_key: that folded */
+    size_t room = (size_t)len * self->fold_growth + 1, second_room = (size_t)len * self->alt_growth + 1,
+           refolded_room = (size_t)len * self->alt_growth * self->fold_growth + 1;
+    size_t need = 2 * room + second_room + 2 * refolded_room;
+    char stack[1024], *buffer = stack;
+    if (need > sizeof(stack) && (buffer = PyMem_Malloc(need)) == NULL)
         return PyErr_NoMemory();
-    char *folded = buffer, *key = buffer + room, *second = key + room, *second_folded = second + room,
-         *second_key = second_folded + room;
+    char *folded = buffer, *key = folded + room, *second = key + room, *second_folded = second + second_room,
+         *second_key = second_folded + refolded_room;
     Py_ssize_t folded_len = fold(self, text, len, folded);
     Py_ssize_t key_len = key_of(folded, folded_len, key);
     PyObject *out;

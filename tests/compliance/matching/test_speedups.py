@@ -68,6 +68,11 @@ def test_key_rules_are_the_python_path(default_engine):
         assert KEY_RULES.key(token) == _key(token), token
     for token in ("müller", "a\nb"):
         assert KEY_RULES.profile(token) is NotImplemented and KEY_RULES.key(token) is NotImplemented
+    # rules that lengthen what they read (an alternative then folded again): room enough
+    lengthening = speedups.native.KeyRules({"x": "abcdefg"}, {"q": "xxxxxxx"}, (), ())
+    # "qq" reads as 14 x, each folded to "abcdefg": key "a" + "bcdfg" per x (vowels dropped)
+    assert lengthening.profile("qq") == ("q", "abcdfg" + "bcdfg" * 13, "q", False)
+    assert lengthening.profile("q" * 300)[1] == "abcdfg" + "bcdfg" * 2099
     with pytest.raises(ValueError):
         speedups.native.KeyRules({"kh": "h"}, {"c": "ch"}, ("c",), ("c",))  # two contexts for one key
     with pytest.raises(ValueError):
