@@ -1075,6 +1075,26 @@ static int same_str(PyObject *a, PyObject *b) {
            && memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)n * PyUnicode_KIND(a)) == 0;
 }
 
+/* The `n` floats of `sequence` into `out`; -1 with an error if it is not a sequence of `n`
+ * floats (`mismatch`: the message for another length). */
+static int read_weights(PyObject *sequence, Py_ssize_t n, double *out, const char *mismatch) {
+    PyObject *fast = PySequence_Fast(sequence, "weights must be a sequence");
+    if (fast == NULL)
+        return -1;
+    int result = 0;
+    if (PySequence_Fast_GET_SIZE(fast) != n) {
+        PyErr_SetString(PyExc_ValueError, mismatch);
+        result = -1;
+    }
+    for (Py_ssize_t i = 0; i < n && result == 0; i++) {
+        out[i] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(fast, i));
+        if (out[i] == -1.0 && PyErr_Occurred())
+            result = -1;
+    }
+    Py_DECREF(fast);
+    return result;
+}
+
 /* Aligner(tokens, weights, table, rules): tokens a tuple of non-empty strs, weights a sequence
  * of as many floats, table a dict, rules (token_floor, token_full, short_token_slack,
  * initial_similarity, subset_exponent, whole_name_exponent, whole_name_min_weight,
@@ -1091,42 +1111,30 @@ static int aligner_init(Aligner *self, PyObject *args, PyObject *kwargs) {
                           &r[R_SUBSET_EXPONENT], &r[R_WHOLE_EXPONENT], &r[R_WHOLE_MIN_WEIGHT], &r[R_FULL_EVIDENCE],
                           &r[R_THIN_FLOOR], &r[R_WHOLE_COVERAGE], &self->short_token, &self->min_transposition))
         return -1;
-    PyObject *fast = PySequence_Fast(weights, "weights must be a sequence");
-    if (fast == NULL)
-        return -1;
     Py_ssize_t n = PyTuple_GET_SIZE(tokens);
-    if (PySequence_Fast_GET_SIZE(fast) != n) {
-        Py_DECREF(fast);
-        PyErr_SetString(PyExc_ValueError, "tokens and weights differ in length");
-        return -1;
-    }
     size_t slots = (size_t)(n ? n : 1);
     self->weights = PyMem_Malloc(slots * sizeof(double));
     self->lengths = PyMem_Malloc(slots * sizeof(Py_ssize_t));
     self->digits = PyMem_Malloc(slots);
     self->alignable = PyDict_New();
     if (self->weights == NULL || self->lengths == NULL || self->digits == NULL || self->alignable == NULL) {
-        Py_DECREF(fast);
         aligner_clear(self);
         PyErr_NoMemory();
         return -1;
     }
+    if (read_weights(weights, n, self->weights, "tokens and weights differ in length") < 0) {
+        aligner_clear(self);
+        return -1;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *token = PyTuple_GET_ITEM(tokens, i);
-        self->weights[i] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(fast, i));
-        if (self->weights[i] == -1.0 && PyErr_Occurred())
-            break;
         if (!PyUnicode_Check(token) || PyUnicode_GET_LENGTH(token) == 0) {
+            aligner_clear(self);
             PyErr_SetString(PyExc_ValueError, "tokens must be non-empty strs");
-            break;
+            return -1;
         }
         self->lengths[i] = PyUnicode_GET_LENGTH(token);
         self->digits[i] = (char)has_digit(token);
-    }
-    Py_DECREF(fast);
-    if (PyErr_Occurred()) {
-        aligner_clear(self);
-        return -1;
     }
     self->size = n;
     Py_INCREF(table);
@@ -1413,24 +1421,17 @@ static int rate_of(Aligner *self, PyObject *candidate, PyObject *weights, double
     Py_ssize_t n = PyTuple_GET_SIZE(candidate);
     *rate = 0.0;  /* NO_NAME's */
     if (self->size > 0 && n > 0) {
-        PyObject *fast = PySequence_Fast(weights, "weights must be a sequence");
-        if (fast == NULL)
-            return -1;
         double stack[32], *w = stack;
-        if (PySequence_Fast_GET_SIZE(fast) != n) {
-            PyErr_SetString(PyExc_ValueError, "the candidate's tokens and weights differ in length");
-        } else if (n > 32 && (w = PyMem_Malloc((size_t)n * sizeof(double))) == NULL) {
+        if (n > 32 && (w = PyMem_Malloc((size_t)n * sizeof(double))) == NULL) {
             PyErr_NoMemory();
-        } else {
-            for (Py_ssize_t j = 0; j < n && !PyErr_Occurred(); j++)
-                w[j] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(fast, j));
-            if (!PyErr_Occurred())
-                *rate = rated(self, candidate, w, exponent);
-            if (w != stack)
-                PyMem_Free(w);
+            return -1;
         }
-        Py_DECREF(fast);
-        if (PyErr_Occurred())
+        int ok = read_weights(weights, n, w, "the candidate's tokens and weights differ in length") == 0;
+        if (ok)
+            *rate = rated(self, candidate, w, exponent);
+        if (w != stack)
+            PyMem_Free(w);
+        if (!ok || PyErr_Occurred())
             return -1;
     }
     if (rates != NULL) {
