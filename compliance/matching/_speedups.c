@@ -83,6 +83,15 @@ static const char *ascii_of(PyObject *s, Py_ssize_t limit, int *len) {
     return (const char *)PyUnicode_DATA(s);
 }
 
+/* Whether an object's constructor ran to its end (`marker`, the field it sets last, is set);
+ * 0 with a ValueError naming `what` if not. */
+static int initialized(const void *marker, const char *what) {
+    if (marker != NULL)
+        return 1;
+    PyErr_Format(PyExc_ValueError, "the %s not initialized", what);
+    return 0;
+}
+
 /* -- Vocabulary ------------------------------------------------------------------------- */
 
 /* Each token's strings are kept together in one arena, in the order given (the caller lays
@@ -253,10 +262,8 @@ static PyObject *vocabulary_similar(Vocabulary *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "UUUUpdOOO", &strings[0], &strings[1], &strings[2], &strings[3], &vowel_a, &floor,
                           &wanted[0], &wanted[1], &wanted[2]))
         return NULL;
-    if (self->groups[0] == NULL) {
-        PyErr_SetString(PyExc_ValueError, "the vocabulary was not initialized");
+    if (!initialized(self->groups[0], "vocabulary was"))
         return NULL;
-    }
     const char *text[4];
     int len[4];
     for (int s = 0; s < 4; s++) {
@@ -450,10 +457,8 @@ static PyObject *postings_reach(Postings *self, PyObject *args) {
     PyObject *similar, *spans;
     if (!PyArg_ParseTuple(args, "O!O!", &PyDict_Type, &similar, &PyDict_Type, &spans))
         return NULL;
-    if (self->best == NULL) {
-        PyErr_SetString(PyExc_ValueError, "the postings were not initialized");
+    if (!initialized(self->best, "postings were"))
         return NULL;
-    }
     Py_ssize_t count = 0, capacity = 8, position = 0;
     Span *found = PyMem_Malloc(capacity * sizeof(Span));
     if (found == NULL)
@@ -556,10 +561,8 @@ static PyObject *postings_gather(Postings *self, PyObject *args) {
     PyObject *walked;
     if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &walked))
         return NULL;
-    if (self->best == NULL) {
-        PyErr_SetString(PyExc_ValueError, "the postings were not initialized");
+    if (!initialized(self->best, "postings were"))
         return NULL;
-    }
     /* First every entry's buffers, checked; then the sums, with no Python code run in between
      * (which could let another thread at the scratch arrays). */
     Py_ssize_t count = PyList_GET_SIZE(walked), held = 0;
@@ -765,13 +768,16 @@ static int keyrules_init(KeyRules *self, PyObject *args, PyObject *kwargs) {
     Py_DECREF(none);
     if (self->folds == NULL)
         return -1;
-    self->alts = rules_of(alts, after_letter, not_before_vowel, &self->n_alts);
-    if (self->alts == NULL) {
+    self->fold_growth = growth(self->folds, self->n_folds);
+    Py_ssize_t n_alts;
+    Rule *made = rules_of(alts, after_letter, not_before_vowel, &n_alts);
+    if (made == NULL) {
         keyrules_clear(self);
         return -1;
     }
-    self->fold_growth = growth(self->folds, self->n_folds);
-    self->alt_growth = growth(self->alts, self->n_alts);
+    self->alt_growth = growth(made, n_alts);
+    self->n_alts = n_alts;
+    self->alts = made;  /* last: key rules without them are not ready */
     return 0;
 }
 
@@ -838,10 +844,8 @@ static Py_ssize_t key_of(const char *folded, Py_ssize_t len, char *out) {
 /* The token's profile (a tuple), or with `key_only` its key (a str); NotImplemented for a token
  * the rules do not take. */
 static PyObject *keyrules_apply(KeyRules *self, PyObject *token, int key_only) {
-    if (self->folds == NULL) {
-        PyErr_SetString(PyExc_ValueError, "the key rules were not initialized");
+    if (!initialized(self->alts, "key rules were"))
         return NULL;
-    }
     int len;
     const char *text = ascii_of(token, 4096, &len);
     if (text == NULL || memchr(text, '\n', (size_t)len) != NULL)
@@ -1444,19 +1448,12 @@ static int rate_of(Aligner *self, PyObject *candidate, PyObject *weights, double
     return 0;
 }
 
-static int aligner_ready(Aligner *self) {
-    if (self->tokens != NULL)
-        return 1;
-    PyErr_SetString(PyExc_ValueError, "the aligner was not initialized");
-    return 0;
-}
-
 static PyObject *aligner_rate(Aligner *self, PyObject *args) {
     PyObject *candidate, *weights;
     double exponent, rate;
     if (!PyArg_ParseTuple(args, "O!Od", &PyTuple_Type, &candidate, &weights, &exponent))
         return NULL;
-    if (!aligner_ready(self) || rate_of(self, candidate, weights, exponent, &rate) < 0)
+    if (!initialized(self->tokens, "aligner was") || rate_of(self, candidate, weights, exponent, &rate) < 0)
         return NULL;
     return PyFloat_FromDouble(rate);
 }
@@ -1505,7 +1502,7 @@ static PyObject *module_best_pair(PyObject *module, PyObject *args) {
             PyErr_SetString(PyExc_TypeError, "aligners must be Aligners");
             return NULL;
         }
-        if (!aligner_ready((Aligner *)aligner))
+        if (!initialized(((Aligner *)aligner)->tokens, "aligner was"))
             return NULL;
         double factor = PyFloat_AsDouble(PyList_GET_ITEM(factors, f));
         if (factor == -1.0 && PyErr_Occurred())
