@@ -6,12 +6,18 @@ from typing import Any
 preload_app = True
 workers = multiprocessing.cpu_count()
 # Threaded workers: connections stay open between a client's requests (a sync worker closes
-# each one), a slow client (an upload) holds one thread rather than the whole worker, and a
-# worker's other threads use its core while one waits on the store (a PostgreSQL round trip,
-# SQLite's write lock). Screening itself is CPU-bound under one GIL per worker, so threads add
-# no throughput: on 2 cores, screens/s and server CPU per screen measured the same as with sync
-# workers, within the noise (+-5% in the steadiest run): `bench/http_api.py --compare
-# 'sync=--worker-class sync' --compare gthread=`.
+# each one), a slow client (an upload of up to COMPLIANCE_BATCH_MAX_BYTES) holds one thread
+# rather than the whole worker, and no upload is cut off by the worker timeout, which a sync
+# worker applies to every request. Screening is CPU-bound under one interpreter lock per
+# worker, so a worker runs one screening at a time (`api.context.cpu_bound`) and its other
+# threads answer health checks, uploads and the audit log meanwhile.
+# Measured on 2 cores at concurrency 4 (`bench/http_api.py --compare`, 2 rounds, medians):
+# with that rule 278 screens/s, p99 39 ms; without it 167/s, p99 84 ms; 2 sync workers
+# (`--worker-class sync --threads 1`) 323/s, p99 23 ms. Sync workers spread requests more
+# evenly (each request is a new connection, taken by an idle worker) but would stop long
+# uploads, so they suit a deployment behind a buffering proxy: set them with GUNICORN_CMD_ARGS.
+# (gunicorn runs a sync worker class with more than one thread as gthread: a comparison of
+# "sync" needs --threads 1 too.)
 worker_class = "gthread"
 threads = 4
 # A sync worker is killed when one request takes longer than this; a gthread worker only when its

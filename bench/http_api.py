@@ -24,7 +24,7 @@ order, and prints the medians over rounds beside the first configuration's:
 
     .venv/bin/python bench/http_api.py [--requests 2000] [--seconds 30] [--concurrency 1,4] [--workers 2]
         [--pg URL] [--json FILE]
-    .venv/bin/python bench/http_api.py --compare 'sync=--worker-class sync' --compare 'gthread=' [--rounds 2]
+    .venv/bin/python bench/http_api.py --compare 'sync=--worker-class sync --threads 1' --compare 'gthread=' [--rounds 2]
 """
 from __future__ import annotations
 
@@ -90,17 +90,31 @@ class Server(Gunicorn):
         return {**super().env, **({"GUNICORN_CMD_ARGS": self.options} if self.options else {})}
 
 
+def gunicorn_settings(options: str = "") -> tuple[Any, bool]:
+    """gunicorn's own Config for gunicorn.conf.py with these options over it (as GUNICORN_CMD_ARGS
+    gives them), and whether the options set the number of workers."""
+    from gunicorn.config import Config
+
+    cfg = Config()
+    for name, value in runpy.run_path(str(ROOT / "gunicorn.conf.py")).items():
+        if name in cfg.settings:
+            cfg.set(name, value)
+    given = cfg.parser().parse_args([*shlex.split(options), "app:app"])
+    for name, value in vars(given).items():
+        if value is not None and name != "args":
+            cfg.set(name, value)
+    return cfg, given.workers is not None
+
+
 def served_by(options: str = "") -> str:
     """How gunicorn.conf.py (with these options over it) runs its workers, e.g. "gthread workers
-    (4 threads each)"."""
-    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("-k", "--worker-class", default=conf.get("worker_class", "sync"))
-    parser.add_argument("--threads", type=int, default=conf.get("threads", 1))
-    given, _ = parser.parse_known_args(shlex.split(options or os.environ.get("GUNICORN_CMD_ARGS", "")))
-    if given.worker_class == "gthread":
-        return f"gthread workers ({given.threads} threads each, connections kept alive)"
-    return f"{given.worker_class} workers"
+    (4 threads each)". Taken from gunicorn's own Config, which runs a sync worker class with more
+    than one thread as gthread."""
+    cfg, _ = gunicorn_settings(options or os.environ.get("GUNICORN_CMD_ARGS", ""))
+    if cfg.worker_class_str == "gthread":
+        kept = "connections kept alive" if cfg.keepalive else "each connection closed after its response"
+        return f"gthread workers ({cfg.threads} threads each, {kept})"
+    return f"{cfg.worker_class_str} workers"
 
 
 # -- queries ----------------------------------------------------------------------------
@@ -149,6 +163,7 @@ class Load:
     client_cpu_s: float
     server_cpu_s: float
     response_bytes: int
+    worker_cpu_s: list[float]  # per gunicorn process (master first): how evenly the workers were loaded
 
     @property
     def ok(self) -> int:
@@ -163,7 +178,8 @@ class Load:
         return {"target": self.label, "concurrency": self.concurrency, "requests": len(self.times),
                 "errors": self.errors, "per_s": self.ok / self.wall_s, **percentiles(self.times),
                 "server_cpu_ms": self.server_cpu_s / n * 1e3, "client_cpu_ms": self.client_cpu_s / n * 1e3,
-                "response_bytes": self.response_bytes / n}
+                "response_bytes": self.response_bytes / n,
+                "busiest_worker_share": max(self.worker_cpu_s) / max(sum(self.worker_cpu_s), 1e-9)}
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -211,14 +227,15 @@ def run_load(server: Gunicorn, label: str, request: tuple[str, str, dict[str, st
     for thread in threads:
         thread.start()
     pids = server.pids()
-    server0, client0 = cpu_seconds(pids), time.process_time()
+    each0, client0 = [cpu_seconds([pid]) for pid in pids], time.process_time()
     start.wait()
     wall0 = time.perf_counter()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - wall0
+    each = [cpu_seconds([pid]) - before for pid, before in zip(pids, each0)]
     return Load(label, concurrency, [t for t, _, _ in out], Counter(s for _, s, _ in out), wall,
-                time.process_time() - client0, cpu_seconds(pids) - server0, sum(b for _, _, b in out))
+                time.process_time() - client0, sum(each), sum(b for _, _, b in out), each)
 
 
 # -- in-process baselines ---------------------------------------------------------------
@@ -290,15 +307,17 @@ def in_process(watchlists: Watchlists, bodies: list[dict[str, Any]], warm: list[
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     head = (f"  {'target':34} {'conc':>4} {'requests':>8} {'errors':>6} {'per s':>7} {'p50':>6} {'p90':>6} "
-            f"{'p99':>6} {'max':>7} {'srv CPU':>8} {'cli CPU':>8} {'resp kB':>7}")
+            f"{'p99':>6} {'max':>7} {'srv CPU':>8} {'cli CPU':>8} {'resp kB':>7} {'busiest':>7}")
     print(head + "\n  " + "-" * (len(head) - 2))
     for r in rows:
         cpu = lambda key: f"{r[key]:8.2f}" if key in r else f"{'':8}"  # noqa: E731
         size = f"{r['response_bytes'] / 1e3:7.1f}" if "response_bytes" in r else f"{'':7}"
+        busiest = f"{r['busiest_worker_share']:7.0%}" if "busiest_worker_share" in r else ""
         print(f"  {r['target']:34} {r['concurrency']:>4} {r['n']:>8,} {r.get('errors', 0):>6} {r['per_s']:7.0f} "
               f"{r['p50']:6.2f} {r['p90']:6.2f} {r['p99']:6.2f} {r['max']:7.1f} {cpu('server_cpu_ms')} "
-              f"{cpu('client_cpu_ms')} {size}")
-    print("  (latencies in ms; CPU in ms per request: gunicorn master + workers, and this load generator)")
+              f"{cpu('client_cpu_ms')} {size} {busiest}")
+    print("  (latencies in ms; CPU in ms per request: gunicorn master + workers, and this load generator;\n"
+          "   busiest: the share of the server's CPU spent in its busiest process)")
 
 
 def in_process_rows(results: dict[str, list[int]]) -> list[dict[str, Any]]:
@@ -434,17 +453,21 @@ def compare(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     bodies = [[json.dumps(b).encode() for b in valid_bodies(probes, 100_000 * level)[0]]
               for level, probes in enumerate(sets)]
     warm_bodies = [json.dumps(b).encode() for b in valid_bodies(warm, 100_000 * len(sets))[0]]
-    print(f"gunicorn configurations compared on 127.0.0.1, {args.workers} workers, app preloaded, "
+    print(f"gunicorn configurations compared on 127.0.0.1, app preloaded, "
           f"{args.rounds} rounds (order reversed every round); {engine_fingerprint()}")
     for label, options in configs:
-        print(f"  {label}: {served_by(options)}; GUNICORN_CMD_ARGS={options!r}")
+        cfg, own_workers = gunicorn_settings(options)
+        print(f"  {label}: {cfg.workers if own_workers else args.workers} {served_by(options)}; "
+              f"GUNICORN_CMD_ARGS={options!r}")
     print(f"queries: {len(sets[0]):,} per level (at most {args.seconds:.0f} s), after {len(warm):,} warm-up screens; "
           f"machine: {os.cpu_count()} cores, 1-min load average {os.getloadavg()[0]:.2f}{note}\n")
     rows: list[dict[str, Any]] = []
     for round_ in range(args.rounds):
         for label, options in configs if round_ % 2 == 0 else configs[::-1]:
             with fresh_store(args, tmp, f"{label}-{round_}") as url:
-                server = Server(tmp / "instance", url, tmp / "gunicorn.log", workers=args.workers, options=options)
+                cfg, own_workers = gunicorn_settings(options)
+                server = Server(tmp / "instance", url, tmp / "gunicorn.log",
+                                workers=cfg.workers if own_workers else args.workers, options=options)
                 secret = server.create_key("screener", "bench-http")
                 with server:
                     post = ("POST", "/v1/screen", {"Authorization": f"Bearer {secret}",
@@ -479,11 +502,13 @@ def print_comparison(rows: list[dict[str, Any]], labels: list[str]) -> list[dict
                 per_s = statistics.median(r["per_s"] for r in mine)
                 p99 = statistics.median(r["p99"] for r in mine)
                 cpu = statistics.median(r["server_cpu_ms"] for r in mine)
+                busiest = statistics.median(r["busiest_worker_share"] for r in mine)
                 base = base or {"per_s": per_s, "p99": p99}
                 out.append({"config": label, "target": target, "concurrency": level, "per_s": per_s, "p99": p99,
-                            "server_cpu_ms": cpu})
+                            "server_cpu_ms": cpu, "busiest_worker_share": busiest})
                 print(f"  {target:16} conc {level:>2}  {label:14} {per_s:7.0f}/s ({per_s / base['per_s']:5.2f}x)  "
-                      f"p99 {p99:7.2f} ms ({p99 / base['p99']:5.2f}x)  server CPU {cpu:5.2f} ms/request")
+                      f"p99 {p99:7.2f} ms ({p99 / base['p99']:5.2f}x)  server CPU {cpu:5.2f} ms/request, "
+                      f"{busiest:.0%} of it in the busiest process")
     return out
 
 
@@ -519,7 +544,9 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the numbers to this file")
     parser.add_argument("--compare", action="append", metavar="LABEL=OPTIONS",
                         help="compare gunicorn configurations instead (repeat; OPTIONS as in GUNICORN_CMD_ARGS, "
-                             "e.g. 'sync=--worker-class sync'; the first is the baseline)")
+                             "e.g. 'sync=--worker-class sync --threads 1': gunicorn runs a sync class with more "
+                             "than one thread as gthread; --workers there overrides --workers; the first is "
+                             "the baseline)")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of --compare (default 2)")
     args = parser.parse_args()
     args.concurrency = [int(c) for c in args.concurrency.split(",")]

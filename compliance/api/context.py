@@ -1,13 +1,16 @@
-"""Per-request context: the request id, the caller, the services, and the body limits.
+"""Per-request context: the request id, the caller, the services, the body limits, and the
+one-at-a-time rule for CPU-bound views.
 
 Hooks run in this order on every request: assign the request id (X-Request-Id, bounded and
 sanitized, or a new one), authenticate (`auth.py`), then check the body of requests that carry
-one (size -> 413, media type -> 415) before any view reads it. The id is echoed on every
-response, errors included, and recorded in the audit log.
+one (size -> 413, media type -> 415) before any view reads it, then, for a `cpu_bound` view,
+wait for the process's other CPU-bound request to finish. The id is echoed on every response,
+errors included, and recorded in the audit log.
 """
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -28,6 +31,13 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._:@+=/-]")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 JSON = ("application/json",)
 View = TypeVar("View", bound=Callable[..., Any])
+# Screening is CPU-bound Python: two screens in one process only take turns on its one
+# interpreter lock, and every turn (a 5 ms switch interval, and each time a thread waits on the
+# store) costs both of them. A worker process therefore runs one CPU-bound request at a time,
+# while its other threads go on reading uploads, answering health checks and serving the audit
+# log. Measured on 2 cores, 2 gthread workers of 4 threads, concurrency 4, 2 rounds each
+# (`bench/http_api.py --compare`, with the lock and without): see the README's HTTP section.
+_CPU_BOUND = threading.Lock()
 
 
 def request_id_from(value: str | None) -> str:
@@ -70,8 +80,15 @@ def consumes(*mimetypes: str, max_bytes: int | None = None) -> Callable[[View], 
     return decorator
 
 
+def cpu_bound(view: View) -> View:
+    """Declare a view CPU-bound (screening): a worker process runs one such request at a time."""
+    view.cpu_bound = True  # type: ignore[attr-defined]
+    return view
+
+
 def install(app: Flask, authenticate: Callable[[], None]) -> None:
-    """Register the hooks, in order: request id, authentication, body limits; echo the id."""
+    """Register the hooks, in order: request id, authentication, body limits, the CPU-bound
+    views' turn; echo the id."""
 
     @app.before_request
     def _request_id() -> None:
@@ -91,6 +108,18 @@ def install(app: Flask, authenticate: Callable[[], None]) -> None:
         accepted = getattr(view, "consumes", JSON)
         if request.mimetype not in accepted and not (accepted == JSON and request.is_json):
             raise UnsupportedMediaType(f"Send the request body as {' or '.join(accepted)}.")
+
+    @app.before_request
+    def _cpu_bound_turn() -> None:
+        view = current_app.view_functions.get(request.endpoint or "")
+        if getattr(view, "cpu_bound", False):
+            _CPU_BOUND.acquire()
+            g.cpu_bound_turn = True
+
+    @app.teardown_request
+    def _end_cpu_bound_turn(_: BaseException | None) -> None:
+        if g.pop("cpu_bound_turn", False):
+            _CPU_BOUND.release()
 
     @app.after_request
     def _echo_request_id(response: Response) -> Response:

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Response, request
 
 from compliance.api.auth import requires
-from compliance.api.context import caller, screener
+from compliance.api.context import caller, cpu_bound, screener
 from compliance.api.responses import BatchResultSchema, CompareResultSchema, ScreenResultSchema
 from compliance.api.schemas import AccountSchema, BatchSchema, CompareSchema
 from compliance.api.spec import BODY_ERRORS, Blueprint, as_documented
@@ -19,6 +19,7 @@ bp = Blueprint("screening", __name__, url_prefix="/v1",
 
 @bp.post("/screen")
 @requires(Permission.SCREEN)
+@cpu_bound
 @bp.doc(responses=BODY_ERRORS)
 @bp.arguments(AccountSchema)
 @bp.response(200, ScreenResultSchema)
@@ -35,6 +36,7 @@ def screen(parsed: dict[str, Any]) -> Response:
 
 @bp.post("/screen/batch")
 @requires(Permission.SCREEN)
+@cpu_bound
 @bp.doc(responses=BODY_ERRORS)
 @bp.arguments(BatchSchema)
 @bp.response(200, BatchResultSchema)
@@ -51,6 +53,7 @@ def screen_batch(parsed: dict[str, Any]) -> Response:
 
 @bp.post("/compare")
 @requires(Permission.SCREEN)
+@cpu_bound
 @bp.doc(responses=BODY_ERRORS)
 @bp.arguments(CompareSchema)
 @bp.response(200, CompareResultSchema)

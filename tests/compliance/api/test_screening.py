@@ -1,5 +1,7 @@
 """POST /v1/screen, /v1/screen/batch and /v1/compare: results, and the audit record behind each."""
 import json
+import threading
+import time
 
 from compliance.api.responses import BatchResultSchema, ScreenResultSchema
 from compliance.matching.engine import ENGINE_VERSION
@@ -147,3 +149,56 @@ def test_screen_answers_are_exactly_what_the_response_schema_dumps(api):
     batch = api.post("/v1/screen/batch", {"accounts": [{**body, "ref": f"r{i}"} for i, body in enumerate(bodies)]})
     assert batch.status_code == 200 and batch.json["results"][-1]["suppressed"]
     assert json.dumps(BatchResultSchema().dump(batch.json)) == json.dumps(batch.json)
+
+
+def test_a_process_screens_one_request_at_a_time_and_answers_others_meanwhile(app, api, monkeypatch):
+    """Screening views are `cpu_bound`: threads of one worker take turns on them, while the
+    worker's other views (health, lists) answer at once."""
+    screener = app.extensions["compliance"].screener
+    real, guard = screener.screen, threading.Lock()
+    entered, release = threading.Event(), threading.Event()
+    state = {"inside": 0, "most": 0}
+
+    def held(account, caller):
+        with guard:
+            state["inside"] += 1
+            state["most"] = max(state["most"], state["inside"])
+        entered.set()
+        release.wait(30)
+        try:
+            return real(account, caller)
+        finally:
+            with guard:
+                state["inside"] -= 1
+
+    monkeypatch.setattr(screener, "screen", held)
+    statuses: list[int] = []
+    threads = [threading.Thread(target=lambda: statuses.append(api.post("/v1/screen", account("Ali Khamenei"))
+                                                                .status_code)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    assert entered.wait(30)
+    time.sleep(0.3)  # time enough for the other two to enter, were nothing holding them
+    assert state["inside"] == 1
+    assert api.get("/healthz", role=None).status_code == 200
+    assert api.get("/v1/lists", role="screener").status_code == 200
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert statuses == [200, 200, 200] and state["most"] == 1
+
+
+def test_a_refused_screening_ends_its_turn(api):
+    """A request refused after taking its turn (422 on its body, 401 with no key comes before)
+    lets the next one run: each of these would otherwise wait forever on the first."""
+    done: list[int] = []
+
+    def screens() -> None:
+        done.append(api.post("/v1/screen", {"names": ["x" * 600]}).status_code)
+        done.append(api.post("/v1/compare", {"query": {"schema": "Person"}, "candidate": {"name": "X"}}).status_code)
+        done.append(api.post("/v1/screen", account("Ali Khamenei")).status_code)
+
+    thread = threading.Thread(target=screens, daemon=True)
+    thread.start()
+    thread.join(60)
+    assert done == [422, 422, 200]
