@@ -289,6 +289,14 @@ class Store:
         finally:
             dbapi_connection.close()  # back to the pool, which ends the driver's transaction
 
+    def read_all(self, statement: Executable, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every row of a read, as `read_one` gives the first: for the reads a screening makes."""
+        dbapi_connection = self.engine.raw_connection()
+        try:
+            return _plain_rows(dbapi_connection, self.engine.dialect, statement, params, first_only=False)
+        finally:
+            dbapi_connection.close()
+
     def dispose(self) -> None:
         """Drop the pool without closing its connections: call in a freshly forked worker.
 
@@ -437,15 +445,21 @@ def execute_plain(conn: Connection, statement: Executable, params: Mapping[str, 
 
 def _run_plain(dbapi_connection: Any, dialect: Dialect, statement: Executable,
                params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    rows = _plain_rows(dbapi_connection, dialect, statement, params, first_only=True)
+    return rows[0] if rows else None
+
+
+def _plain_rows(dbapi_connection: Any, dialect: Dialect, statement: Executable, params: Mapping[str, Any] | None,
+                first_only: bool) -> list[dict[str, Any]]:
     sql, order, defaults, columns = _plain_plan(dialect, statement)
     values = {**defaults, **params} if params else defaults
     with closing(dbapi_connection.cursor()) as cursor:
         cursor.execute(sql, values if order is None else tuple(values[k] for k in order))
-        row = cursor.fetchone() if cursor.description else None
-    if row is None:
-        return None
-    return {name: convert(value) if convert is not None and value is not None else value
-            for (name, convert), value in zip(columns, row)}
+        if not cursor.description:
+            return []
+        rows = ([] if (row := cursor.fetchone()) is None else [row]) if first_only else cursor.fetchall()
+    return [{name: convert(value) if convert is not None and value is not None else value
+             for (name, convert), value in zip(columns, row)} for row in rows]
 
 
 @lru_cache(maxsize=64)

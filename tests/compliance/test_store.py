@@ -149,7 +149,7 @@ def test_insert_rows_stores_what_a_core_insert_stores(store, rows):
 
 
 def test_plain_statements_read_and_write_as_sqlalchemy_does(store):
-    """execute_plain and Store.read_one, on the driver's cursor: rows by column name with their
+    """execute_plain, Store.read_one and read_all, on the driver's cursor: rows by column name with their
     values converted (UTC timestamps, None kept), literals bound, the caller's transaction used."""
     keys = store.tables.api_keys
     by_id = select(keys).where(keys.c.id == bindparam("key_id"))
@@ -165,6 +165,13 @@ def test_plain_statements_read_and_write_as_sqlalchemy_does(store):
         expected = dict(conn.execute(by_id, {"key_id": "k"}).one()._mapping)
     assert store.read_one(by_id, {"key_id": "k"}) == expected and expected["revoked_at"] == created
     assert store.read_one(by_id, {"key_id": "nosuchkey"}) is None
+    with store.begin_write() as conn:
+        conn.execute(keys.insert().values(id="l", name="n", role="auditor", secret_hash="1" * 64, created_at=created))
+    by_name = select(keys).where(keys.c.name == bindparam("name")).order_by(keys.c.id.desc())
+    with store.engine.connect() as conn:
+        both = [dict(r._mapping) for r in conn.execute(by_name, {"name": "n"})]
+    assert store.read_all(by_name, {"name": "n"}) == both and [r["id"] for r in both] == ["l", "k"]
+    assert store.read_all(by_name, {"name": "nobody"}) == []
     with pytest.raises(ValueError, match="type conversion"), store.begin_write() as conn:
         execute_plain(conn, select(keys).where(keys.c.created_at > bindparam("since", type_=keys.c.created_at.type)),
                       {"since": created})
