@@ -11,6 +11,7 @@ workers = multiprocessing.cpu_count()
 # worker applies to every request. Screening is CPU-bound under one interpreter lock per
 # worker, so a worker runs one screening at a time (`api.context.cpu_bound`) and its other
 # threads answer health checks, uploads and the audit log meanwhile.
+# (Single screens; a batch of accounts shares the interpreter lock: see cpu_bound.)
 # Measured on 2 cores at concurrency 4 (`bench/http_api.py --compare`, 2 rounds, medians):
 # with that rule 278 screens/s, p99 39 ms; without it 167/s, p99 84 ms; 2 sync workers
 # (`--worker-class sync --threads 1`) 323/s, p99 23 ms. Sync workers spread requests more

@@ -81,7 +81,9 @@ def consumes(*mimetypes: str, max_bytes: int | None = None) -> Callable[[View], 
 
 
 def cpu_bound(view: View) -> View:
-    """Declare a view CPU-bound (screening): a worker process runs one such request at a time."""
+    """Declare a view CPU-bound and short (one screening): a worker process runs one such request
+    at a time. Not for long ones (a /v1/screen/batch of 1,000 accounts takes about a second):
+    a screen would wait for all of it, where sharing the interpreter lock gives it turns."""
     view.cpu_bound = True  # type: ignore[attr-defined]
     return view
 

@@ -36,7 +36,6 @@ def screen(parsed: dict[str, Any]) -> Response:
 
 @bp.post("/screen/batch")
 @requires(Permission.SCREEN)
-@cpu_bound
 @bp.doc(responses=BODY_ERRORS)
 @bp.arguments(BatchSchema)
 @bp.response(200, BatchResultSchema)
