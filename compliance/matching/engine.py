@@ -25,7 +25,8 @@ import numpy as np
 from compliance.matching import features, speedups
 from compliance.matching.explain import explanation
 from compliance.matching.index import NameIndex, joined_pairs
-from compliance.matching.normalize import NameForm, handle_form, make_name_form, name_form, reading_forms
+from compliance.matching.normalize import (NameForm, handle_form, make_name_form, name_form, reading_forms,
+                                          written_as_handle)
 from compliance.matching.scoring import (
     ABJAD_SCRIPTS,
     CANDIDATE_EXPONENT,
@@ -56,7 +57,9 @@ from watchlists.model import Entity, EntityType, Name
 # 1.6.0: Cyrillic query names are also read the scholarly way, diacritics dropped (Жигич ~
 # ZIGIC, Станишич ~ STANISIC): bench/quality.py's Cyrillic tokens 74.4 -> 78.3 at review,
 # false alerts unchanged (make bench-calibrate: screened 20/2000, hard pairs 32/1800).
-ENGINE_VERSION = "1.6.0"
+# 1.7.0: a display name written as a handle (one word with a leading @: "@khamenei_ir") is
+# read as a handle, as the `handle` field is; it was read as the words "khamenei ir", clear.
+ENGINE_VERSION = "1.7.0"
 Reached = tuple[np.ndarray, np.ndarray, np.ndarray]  # list names' ids, score bounds, prefilter bounds
 # Multipliers on the name score: a handle is weaker evidence than a display name (no
 # labelled handle data exists to calibrate this: set so a handle that is exactly a rare
@@ -529,9 +532,10 @@ def _rank_entities(name_entity: np.ndarray, ids: list[np.ndarray], upper: list[n
 
 
 def query_forms(query: Query) -> list[NameForm]:
-    """The query's display names (those in Cyrillic in both readings: reading_forms) and
-    handle, normalized; empty ones dropped."""
-    forms = [form for n in query.names for form in reading_forms(n)]
+    """The query's display names (those in Cyrillic in both readings: reading_forms; one
+    written as a handle, "@khamenei_ir", as a handle) and handle, normalized; empty ones
+    dropped."""
+    forms = [form for n in query.names for form in ([handle_form(n)] if written_as_handle(n) else reading_forms(n))]
     if query.handle:
         forms.append(handle_form(query.handle))
     return [f for f in forms if f.tokens]

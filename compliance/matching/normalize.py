@@ -220,6 +220,12 @@ def _acronym(match: re.Match) -> str:
     return " ".join(letters) if tuple(letters.lower()) in LEGAL_FORMS else letters
 
 
+def written_as_handle(text: str) -> bool:
+    """A display name that is an account handle: one word with a leading @ ("@khamenei_ir")."""
+    word = text.strip()
+    return len(word) > 1 and word[0] == "@" and not any(c.isspace() for c in word)
+
+
 def handle_form(handle: str) -> NameForm:
     """Normalize an account handle: split on separators, camelCase and digits."""
     words = []

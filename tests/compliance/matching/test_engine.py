@@ -53,6 +53,18 @@ def test_handle_alone_needs_review_at_least(engine):
     assert best.comparison.explanation["summary"].startswith("Handle '@khamenei_ir'")
 
 
+def test_a_display_name_written_as_a_handle_is_read_as_one(engine):
+    """names=["@khamenei_ir"], as a platform may send an account's only name: as the handle."""
+    as_handle = top(engine, Query(handle="@khamenei_ir"))
+    for written in ("@khamenei_ir", " @khamenei_ir "):
+        best = top(engine, Query(names=(written,)))
+        assert (best.entity.id, best.score, best.verdict) == (LEADER, as_handle.score, as_handle.verdict)
+        assert best.comparison.explanation["query_name"]["handle"] is True
+    # words after an @ are a display name still
+    spaced = engine.screen(Query(names=("@ Ali Khamenei",)))
+    assert spaced and not any(m.comparison.explanation["query_name"].get("handle") for m in spaced)
+
+
 def test_son_is_not_the_father(engine):
     assert top(engine, Query(names=("Mojtaba Khamenei",))).entity.id == SON
 

@@ -1,6 +1,6 @@
 import pytest
 
-from compliance.matching.normalize import SCHOLARLY_READING, handle_form, name_form, reading_forms
+from compliance.matching.normalize import SCHOLARLY_READING, handle_form, name_form, reading_forms, written_as_handle
 
 
 @pytest.mark.parametrize(
@@ -157,3 +157,9 @@ def test_ocr_digits_inside_words(text, tokens):
 )
 def test_dotted_acronyms_are_one_word(text, tokens):
     assert name_form(text).tokens == tokens
+
+
+@pytest.mark.parametrize(("text", "handle"), [("@khamenei_ir", True), (" @AliKhamenei1939 ", True), ("@", False),
+                                              ("@ khamenei", False), ("Ali @khamenei", False), ("khamenei_ir", False)])
+def test_a_display_name_is_written_as_a_handle_when_it_is_one_word_after_an_at(text, handle):
+    assert written_as_handle(text) is handle
