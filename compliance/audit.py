@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, func, 
 
 from compliance.audit_export import export_chunks
 from compliance.audit_records import (GENESIS_HASH, HASH_SCHEME, Actor, AuditEvent, AuditRecord, Prepared,
-                                      index_terms, prepare, record_from_row, record_hash, retain_until, seal)
+                                      canonical_json, earlier_index_terms, index_terms, prepare, record_from_row,
+                                      record_hash, retain_until, seal)
 from compliance.store import HEAD_ID, Store, execute_plain, insert_rows
 
 __all__ = ["Actor", "AuditEvent", "AuditRecord", "AuditFilter", "AuditPage", "ChainReport", "AuditLog",
@@ -229,8 +230,11 @@ class AuditLog:
         if f.entity_id is not None:
             found.append(t.c.seq.in_(select(terms.c.seq).where(terms.c.term == f"entity:{f.entity_id}")))
         if f.list_version is not None:
-            term = f"list_version:{f.list_version}" if "@" in f.list_version else f"version:{f.list_version}"
-            found.append(t.c.seq.in_(select(terms.c.seq).where(terms.c.term == term)))
+            list_id, at, version = f.list_version.rpartition("@")
+            found.append(t.c.seq.in_(select(terms.c.seq).where(terms.c.term == f"version:{version}")))
+            if at:  # and that version is the list's: its pair in the record's canonical list_versions
+                pair = f"{canonical_json(list_id)}:{canonical_json(version)}"
+                found.append(t.c.list_versions.contains(pair, autoescape=True))
         return found
 
 
@@ -245,7 +249,8 @@ def _check(row: Row, seq: int, prev: str, terms: set[str]) -> tuple[int, str | N
     record = record_from_row(row)
     if record_hash(record) != row.hash:
         return seq, row.id, "the record's content does not match its hash"
-    if terms != index_terms(record.matches, record.list_versions):
+    if terms != index_terms(record.matches, record.list_versions) and \
+            terms != earlier_index_terms(record.matches, record.list_versions):
         return seq, row.id, "the index terms (entities, list versions) differ from the record"
     return None
 

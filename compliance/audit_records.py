@@ -26,7 +26,7 @@ from sqlalchemy import Row
 from compliance.store import GENESIS_HASH
 
 __all__ = ["GENESIS_HASH", "HASH_SCHEME", "Actor", "AuditEvent", "AuditRecord", "Prepared", "canonical_json",
-           "index_terms", "prepare", "record_hash", "record_from_row", "seal"]
+           "earlier_index_terms", "index_terms", "prepare", "record_hash", "record_from_row", "seal"]
 
 # Bump when the hashed form changes; verify() refuses records of a scheme it does not know.
 HASH_SCHEME = "audit-v1"
@@ -177,11 +177,24 @@ def seal(prepared: Prepared, seq: int, ts: datetime, retain: date, prev_hash: st
 
 
 def index_terms(matches: Sequence[Any], list_versions: Mapping[str, Any]) -> frozenset[str]:
-    """What audit_terms holds for a record: its matched entities and the list versions in force."""
+    """What audit_terms holds for a record: its matched entities and the versions of the lists
+    in force. (A list id with its version is found through the version's term and the record's
+    list_versions: see AuditLog's list_version filter.)"""
+    return _terms(matches, list_versions, earlier=False)
+
+
+def earlier_index_terms(matches: Sequence[Any], list_versions: Mapping[str, Any]) -> frozenset[str]:
+    """index_terms as records before the tenth session's release have them: each list's version
+    also as "list_version:<list>@<version>". Five more rows a screening (one per list in force),
+    each its own page of the terms' index written at every commit; no filter reads them now."""
+    return _terms(matches, list_versions, earlier=True)
+
+
+def _terms(matches: Sequence[Any], list_versions: Mapping[str, Any], earlier: bool) -> frozenset[str]:
     terms = {f"entity:{m['entity_id']}" for m in matches if isinstance(m, Mapping) and m.get("entity_id") is not None}
     for list_id, version in list_versions.items():
         if version is not None:
-            terms |= {f"version:{version}", f"list_version:{list_id}@{version}"}
+            terms |= {f"version:{version}", f"list_version:{list_id}@{version}"} if earlier else {f"version:{version}"}
     return frozenset(terms)
 
 

@@ -88,8 +88,9 @@ class Tables:
 def _define_tables(metadata: MetaData) -> Tables:
     records = _audit_records(metadata)
     # What a record can be found by beyond its columns: "entity:<id>" for each match,
-    # "version:<v>" and "list_version:<list>@<v>" for each list in force. Derived from the
-    # hashed content, and checked against it by verify().
+    # "version:<v>" for each list in force (records written before the tenth session's release
+    # also have "list_version:<list>@<v>"). Derived from the hashed content, and checked against
+    # it by verify().
     terms = Table(
         "audit_terms", metadata,
         Column("term", String(), primary_key=True),
@@ -384,8 +385,9 @@ class Checkpointer:
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """INSERT rows that all have the same keys, as `conn.execute(insert(table), rows)` does, in one
     executemany of the driver: without SQLAlchemy's per-row parameter handling, which costs more
-    than SQLite's own insert (about 5 us a row; a batch chunk's commit inserts twelve rows per
-    screened row: its result, its audit record and ten index terms). Only the columns whose type
+    than SQLite's own insert (about 5 us a row; a batch chunk's commit inserts seven rows or more
+    per screened row: its result, its audit record, and an index term per list in force and per
+    match). Only the columns whose type
     converts values (timestamps and dates on SQLite) are converted, each distinct value once.
     The rows must give every column that has a Python-side default.
     """

@@ -82,6 +82,7 @@ def test_hash_holds_for_awkward_strings(audit_log, tricky):
                                     matches=[match(tricky or "x:1")], list_versions={tricky: tricky}))
     assert record.hash == expected_hash(record.to_dict()) and audit_log.verify().ok
     assert audit_log.get(record.id) == record
+    assert [r.id for r in audit_log.query(AuditFilter(list_version=f"{tricky}@{tricky}")).records] == [record.id]
 
 
 @pytest.mark.parametrize("given", [
@@ -238,6 +239,39 @@ def test_tampered_index_rows_are_caught(audit_log, chain):
     sql(audit_log, "DELETE FROM audit_terms WHERE seq = 7 AND term = 'entity:ofac_sdn:1'")
     report = audit_log.verify()
     assert (report.ok, report.broken_seq) == (False, 7) and "index" in report.reason
+
+
+def test_list_version_filter_takes_list_ids_literally(audit_log):
+    """list@version is the version's index term and that pair in the record's list versions:
+    LIKE's wildcards (_ and %) in a list id match only themselves."""
+    first = audit_log.append(event(list_versions={"abc": "v1", "zz": "v%"}))
+    second = audit_log.append(event(list_versions={"a_c": "v1", "y%": "v%"}))
+    found = {name: [r.seq for r in audit_log.query(AuditFilter(list_version=name)).records]
+             for name in ("abc@v1", "a_c@v1", "v1", "y%@v%", "zz@v%", "zz@v1", "a%@v1")}
+    assert found == {"abc@v1": [first.seq], "a_c@v1": [second.seq], "v1": [second.seq, first.seq],
+                     "y%@v%": [second.seq], "zz@v%": [first.seq], "zz@v1": [], "a%@v1": []}
+
+
+def test_records_with_the_earlier_index_terms_verify_and_are_found(audit_log, monkeypatch):
+    """Records written before list_version terms were dropped (each list's version was also
+    "list_version:<list>@<version>") still verify, and the filters find them as they do new ones."""
+    from compliance import audit_records
+
+    with monkeypatch.context() as patch:
+        patch.setattr(audit_records, "index_terms", audit_records.earlier_index_terms)
+        old = audit_log.append(event(list_versions={"ofac_sdn": "v1", "un_sc": "v2"}))
+    new = audit_log.append(event(list_versions={"ofac_sdn": "v1"}))
+    with audit_log.store.engine.connect() as conn:
+        stored = {seq: {t for s, t in conn.execute(text("SELECT seq, term FROM audit_terms")) if s == seq}
+                  for seq in (old.seq, new.seq)}
+    assert stored == {old.seq: {"version:v1", "version:v2", "list_version:ofac_sdn@v1", "list_version:un_sc@v2"},
+                      new.seq: {"version:v1"}}
+    assert audit_log.verify().ok
+    assert [r.seq for r in audit_log.query(AuditFilter(list_version="ofac_sdn@v1")).records] == [new.seq, old.seq]
+    assert [r.seq for r in audit_log.query(AuditFilter(list_version="un_sc@v2")).records] == [old.seq]
+    sql(audit_log, "DELETE FROM audit_terms WHERE seq = :seq AND term = 'list_version:un_sc@v2'", seq=old.seq)
+    report = audit_log.verify()  # neither the earlier terms nor the present ones
+    assert (report.ok, report.broken_seq) == (False, old.seq) and "index" in report.reason
 
 
 def _insert(log: AuditLog, data: dict) -> None:
