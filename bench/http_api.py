@@ -24,7 +24,8 @@ order, and prints the medians over rounds beside the first configuration's:
 
     .venv/bin/python bench/http_api.py [--requests 2000] [--seconds 30] [--concurrency 1,4] [--workers 2]
         [--pg URL] [--json FILE]
-    .venv/bin/python bench/http_api.py --compare 'sync=--worker-class sync --threads 1' --compare 'gthread=' [--rounds 2]
+    .venv/bin/python bench/http_api.py --compare 'sync=--worker-class sync --threads 1' --compare 'gthread='
+        [--rounds 2]
 """
 from __future__ import annotations
 

@@ -387,9 +387,9 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     executemany of the driver: without SQLAlchemy's per-row parameter handling, which costs more
     than SQLite's own insert (about 5 us a row; a batch chunk's commit inserts seven rows or more
     per screened row: its result, its audit record, and an index term per list in force and per
-    match). Only the columns whose type
-    converts values (timestamps and dates on SQLite) are converted, each distinct value once.
-    The rows must give every column that has a Python-side default.
+    match). Only the columns whose type converts values (timestamps and dates on SQLite) are
+    converted, each distinct value once. The rows must give every column that has a Python-side
+    default.
     """
     if not rows:
         return
@@ -459,7 +459,11 @@ def _plain_rows(dbapi_connection: Any, dialect: Dialect, statement: Executable, 
         cursor.execute(sql, values if order is None else tuple(values[k] for k in order))
         if not cursor.description:
             return []
-        rows = ([] if (row := cursor.fetchone()) is None else [row]) if first_only else cursor.fetchall()
+        if first_only:
+            row = cursor.fetchone()
+            rows = [] if row is None else [row]
+        else:
+            rows = cursor.fetchall()
     return [{name: convert(value) if convert is not None and value is not None else value
              for (name, convert), value in zip(columns, row)} for row in rows]
 
