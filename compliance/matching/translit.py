@@ -747,16 +747,13 @@ class KeyedVocabulary:
 def _native_vocabulary(known: dict[str, Profile], groups: tuple[dict[str, list[str]], ...]):
     """The compiled KeyedVocabulary (`groups`: by key, by second reading, by edit), its tokens
     laid out one key group after the other; None if a token is not ASCII."""
-    tokens = [t for members in groups[0].values() for t in members]
+    tokens = [t for members in groups[0].values() for t in members]  # so a key group is a run of positions
     position = dict(zip(tokens, range(len(tokens))))
-    ends = np.cumsum([4 * len(members) for members in groups[0].values()]).tolist()
-    every = np.arange(len(tokens), dtype=np.int32).tobytes()  # a key group is a run of positions
-    by_key = {key: every[start:end] for key, start, end in zip(groups[0], [0, *ends], ends)}
     made = [known[t] for t in tokens]
     keys, seconds, skeletons, vowels = (list(column) for column in zip(*made)) if made else ([], [], [], [])
     try:
-        return speedups.native.Vocabulary(tokens, skeletons, keys, seconds, vowels, by_key,
-                                          *(_positions(group, position) for group in groups[1:]), VOWELLESS_KEY_SCALE)
+        return speedups.native.Vocabulary(tokens, skeletons, keys, seconds, vowels,
+                                          *(_positions(group, position) for group in groups), VOWELLESS_KEY_SCALE)
     except ValueError:  # a string it cannot hold (not ASCII)
         return None
 
