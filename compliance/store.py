@@ -284,19 +284,19 @@ class Store:
     def read_one(self, statement: Executable, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
         """The first row of a read, as `execute_plain` gives it, on a pooled connection outside any
         transaction of ours: for the lookup every request makes (its API key)."""
-        dbapi_connection = self.engine.raw_connection()
-        try:
-            return _run_plain(dbapi_connection, self.engine.dialect, statement, params)
-        finally:
-            dbapi_connection.close()  # back to the pool, which ends the driver's transaction
+        rows = self._read(statement, params, first_only=True)
+        return rows[0] if rows else None
 
     def read_all(self, statement: Executable, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Every row of a read, as `read_one` gives the first: for the reads a screening makes."""
+        return self._read(statement, params, first_only=False)
+
+    def _read(self, statement: Executable, params: Mapping[str, Any] | None, first_only: bool) -> list[dict[str, Any]]:
         dbapi_connection = self.engine.raw_connection()
         try:
-            return _plain_rows(dbapi_connection, self.engine.dialect, statement, params, first_only=False)
+            return _plain_rows(dbapi_connection, self.engine.dialect, statement, params, first_only)
         finally:
-            dbapi_connection.close()
+            dbapi_connection.close()  # back to the pool, which ends the driver's transaction
 
     def dispose(self) -> None:
         """Drop the pool without closing its connections: call in a freshly forked worker.
@@ -442,12 +442,7 @@ def execute_plain(conn: Connection, statement: Executable, params: Mapping[str, 
     2-core machine under load). Each statement is compiled once per dialect and kept
     (`_plain_plan`): pass statements built once, not per call.
     """
-    return _run_plain(conn.connection, conn.dialect, statement, params)
-
-
-def _run_plain(dbapi_connection: Any, dialect: Dialect, statement: Executable,
-               params: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    rows = _plain_rows(dbapi_connection, dialect, statement, params, first_only=True)
+    rows = _plain_rows(conn.connection, conn.dialect, statement, params, first_only=True)
     return rows[0] if rows else None
 
 
