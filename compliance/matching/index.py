@@ -12,7 +12,6 @@ brute-force scoring is measured by bench/speed.py.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -20,7 +19,7 @@ import numpy as np
 
 from compliance.matching import speedups
 from compliance.matching.scoring import ABJAD_KEY_SIMILARITY, MIN_ABJAD_KEY, TOKEN_FLOOR, TOKEN_FULL, credit
-from compliance.matching.translit import KeyedVocabulary, deletions, edit_variants, key_readings, name_key
+from compliance.matching.translit import KeyedVocabulary, name_key
 from compliance.matching.weights import TokenWeights
 
 # Only keys this long get one-deletion neighbours: short keys would reach everything.
@@ -89,17 +88,11 @@ class NameIndex:
         self.spans: dict[str, tuple[int, int]] = dict(zip(numbers, zip([0, *ends[:-1].tolist()], ends.tolist())))
         self.light_share = np.array(light)  # name id -> share of its weight in light tokens
         self.totals = np.array(totals)  # name id -> its distinct tokens' total weight
-        self.vocabulary = KeyedVocabulary(self.spans, EDIT_KEY, native)
+        self.vocabulary = KeyedVocabulary(self.spans, EDIT_KEY, MIN_DELETION_KEY, native)
         self._postings = None
         if speedups.wanted(native):
             self._postings = speedups.native.Postings(self.ids, self.shares, len(totals), TOKEN_FLOOR, TOKEN_FULL)
         self.by_key = self.vocabulary.by_key
-        deleted: dict[str, list[str]] = defaultdict(list)
-        for key in self.by_key:
-            if len(key) >= MIN_DELETION_KEY:
-                for d in deletions(key):
-                    deleted[d].append(key)
-        self.deleted = dict(deleted)
         self.similar = lru_cache(maxsize=SIMILAR_CACHE)(self._similar)
         self._reach = lru_cache(maxsize=REACH_CACHE)(self._reached)
 
@@ -114,18 +107,9 @@ class NameIndex:
             if len(name_key(token)) < MIN_ABJAD_KEY:
                 return similar
             return {**similar, **{t: max(similar.get(t, 0.0), ABJAD_KEY_SIMILARITY) for t in self.same_key(token)}}
-        readings = key_readings(token)  # its key, and its second reading's: q as gh, sh as ch...
-        key = readings[0]
-        keys = set(readings)
-        if len(key) >= MIN_DELETION_KEY - 1:
-            shorter = deletions(key)
-            keys.update(self.deleted.get(key, ()))  # the list key has one letter more
-            keys.update(shorter)  # the list key has one letter less
-            if len(key) >= MIN_DELETION_KEY:
-                for d in shorter:
-                    keys.update(self.deleted.get(d, ()))  # one letter substituted
-        edits = edit_variants(token) if len(key) == EDIT_KEY else ()
-        return self.vocabulary.similar(token, keys, RELATED_FLOOR, readings, edits)
+        # its key and its second reading's (q as gh, sh as ch...), keys one letter edit away,
+        # and for short keys the token's own edits
+        return self.vocabulary.related(token, RELATED_FLOOR)
 
     def same_key(self, token: str) -> list[str]:
         """List tokens with the same phonetic key."""

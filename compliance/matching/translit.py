@@ -652,9 +652,15 @@ class KeyedVocabulary:
     and second readings, which is what token_similarity's conditions amount to) in rapidfuzz
     batch calls, or in compiled code (`speedups.native`, the default where it is built;
     `native=False` keeps to the Python path), which gives the same values.
+
+    `related(token, floor)` is `similar` over the groups a token may match: its readings' keys,
+    the keys one letter edit from its key (`deletion_key` letters or more; one letter fewer:
+    deletions only), its readings as second readings, and for a key of `edit_key` letters the
+    token's edit variants. The compiled vocabulary finds those groups itself.
     """
 
-    def __init__(self, tokens: Iterable[str], edit_key: int = 0, native: bool | None = None) -> None:
+    def __init__(self, tokens: Iterable[str], edit_key: int = 0, deletion_key: int = 0,
+                 native: bool | None = None) -> None:
         tokens = list(tokens)
         # every token's _profile, computed in bulk here rather than one by one when its group
         # is first probed (first-sight screening spent ~10% of its time there)
@@ -678,11 +684,50 @@ class KeyedVocabulary:
                     for variant in edit_variants(token):
                         edits[variant].append(token)
         self.by_edit: dict[str, list[str]] = dict(edits)
+        self.edit_key, self.deletion_key = edit_key, deletion_key
         self._groups: dict[str, KeyGroup] = {}  # made on first use: most keys are never probed
         self._loose: dict[tuple[bool, str], LooseGroup] = {}
         self._native = None
         if speedups.wanted(native):
-            self._native = _native_vocabulary(self._profiles, (self.by_key, self.by_second, self.by_edit))
+            self._native = _native_vocabulary(self._profiles, (self.by_key, self.by_second, self.by_edit),
+                                              deletion_key, edit_key)
+        # string -> the keys one letter longer, for the Python path only: the compiled
+        # vocabulary keeps its own (for the default lists, 283,831 strings: 49 MB as Python
+        # objects by tracemalloc, 12 MB of flat arrays there)
+        self._longer: dict[str, list[str]] = {}
+        if self._native is None and deletion_key:
+            longer: dict[str, list[str]] = defaultdict(list)
+            for key in self.by_key:
+                if len(key) >= deletion_key:
+                    for d in deletions(key):
+                        longer[d].append(key)
+            self._longer = dict(longer)
+
+    def longer(self, key: str) -> list[str]:
+        """The keys one letter longer than `key` (of deletion_key letters or more), in by_key's order."""
+        if self._native is not None:
+            return self._native.longer(key)
+        return self._longer.get(key, [])
+
+    def related(self, token: str, floor: float) -> dict[str, float]:
+        """similar(token, ...) at or above `floor` over the groups the token may match (the
+        class's docstring), each key group once, in order of first mention."""
+        ka, xa, sa, vowel_a = _profile(token)
+        if self._native is not None:
+            found = self._native.related(token, ka, xa, sa, vowel_a, floor)
+            if found is not NotImplemented:  # a query string too long for it, or not ASCII
+                return found
+        readings = (ka,) if xa == ka else (ka, xa)
+        keys = list(readings)
+        if self.deletion_key and len(ka) >= self.deletion_key - 1:
+            shorter = deletions(ka)
+            keys += self.longer(ka)  # the list key has one letter more
+            keys += shorter  # one letter less
+            if len(ka) >= self.deletion_key:
+                for d in shorter:
+                    keys += self.longer(d)  # one letter substituted
+        edits = edit_variants(token) if len(ka) == self.edit_key else ()
+        return self.similar(token, dict.fromkeys(keys), floor, readings, edits)
 
     def similar(self, token: str, keys: Iterable[str], floor: float, seconds: Iterable[str] = (),
                 edits: Iterable[str] = ()) -> dict[str, float]:
@@ -744,7 +789,8 @@ class KeyedVocabulary:
         return dict(zip([tokens[i] for i in found.tolist()], score[found].tolist()))
 
 
-def _native_vocabulary(known: dict[str, Profile], groups: tuple[dict[str, list[str]], ...]):
+def _native_vocabulary(known: dict[str, Profile], groups: tuple[dict[str, list[str]], ...], deletion_key: int,
+                       edit_key: int):
     """The compiled KeyedVocabulary (`groups`: by key, by second reading, by edit), its tokens
     laid out one key group after the other; None if a token is not ASCII."""
     tokens = [t for members in groups[0].values() for t in members]  # so a key group is a run of positions
@@ -753,7 +799,8 @@ def _native_vocabulary(known: dict[str, Profile], groups: tuple[dict[str, list[s
     keys, seconds, skeletons, vowels = (list(column) for column in zip(*made)) if made else ([], [], [], [])
     try:
         return speedups.native.Vocabulary(tokens, skeletons, keys, seconds, vowels,
-                                          *(_positions(group, position) for group in groups), VOWELLESS_KEY_SCALE)
+                                          *(_positions(group, position) for group in groups), VOWELLESS_KEY_SCALE,
+                                          deletion_key, edit_key)
     except ValueError:  # a string it cannot hold (not ASCII)
         return None
 
@@ -766,9 +813,9 @@ def _positions(group: dict[str, list[str]], position: dict[str, int]) -> dict[st
     return {key: data[start:end] for key, start, end in zip(group, [0, *ends], ends)}
 
 
-def deletions(text: str) -> set[str]:
-    """The strings one letter shorter than `text`."""
-    return {text[:i] + text[i + 1:] for i in range(len(text))}
+def deletions(text: str) -> tuple[str, ...]:
+    """The strings one letter shorter than `text`, each once, in order of the letter deleted."""
+    return tuple(dict.fromkeys([text[:i] + text[i + 1:] for i in range(len(text))]))
 
 
 def edit_variants(token: str) -> tuple[str, ...]:

@@ -126,6 +126,43 @@ def test_similar_and_reached_are_the_python_paths(default_engine, indexes):
     assert reached > 4000
 
 
+def test_related_keys_are_the_python_paths(default_engine, indexes):
+    """The compiled vocabulary's own tables: the keys one letter longer than a string are the
+    Python map's, for every one-letter deletion of every list key (and strings no key has), and
+    related() finds the groups the Python path finds, in the same order."""
+    compiled, python = indexes
+    rng = random.Random(5)
+    keys = list(python.vocabulary.by_key)
+    strings = {d for key in keys[::7] for d in (key[:i] + key[i + 1:] for i in range(len(key)))}
+    strings |= {"", "zzzzqx", "müller", *keys[:50]}
+    assert len(strings) > 10_000
+    longer = 0
+    for text in sorted(strings):
+        got = compiled.vocabulary.longer(text)
+        assert got == python.vocabulary.longer(text), text
+        longer += bool(got)
+    assert longer > 5_000
+    tokens = _query_tokens(default_engine)
+    tokens += ["".join(rng.choice("abdehiklmnorstuz") for _ in range(rng.randint(2, 9))) for _ in range(2_000)]
+    for token in tokens:
+        got, expected = compiled.vocabulary.related(token, 0.0), python.vocabulary.related(token, 0.0)
+        assert list(got.items()) == list(expected.items()), token
+
+
+def test_vocabulary_without_deletions():
+    """deletion_key 0: no keys one letter longer, related() keeps to the token's own keys."""
+    vocabulary = speedups.native.Vocabulary(
+        ["ali", "alia"], ["ala", "ala"], ["al", "al"], ["al", "al"], [True, True],
+        {"al": np.array([0, 1], np.int32).tobytes()}, {}, {}, 0.9, 0, 0)
+    assert vocabulary.longer("a") == [] and vocabulary.longer("al") == []
+    assert vocabulary.related("ali", "al", "al", "ala", True, 0.0) == {"ali": 1.0, "alia": (0.75 + 1.0 + 1.0) / 3}
+    with pytest.raises(TypeError):
+        speedups.native.Vocabulary(["ali"], ["ala"], ["al"], ["al"], [True], {"al": [0]}, {}, {}, 0.9, 4, 3)
+    with pytest.raises(ValueError):
+        speedups.native.Vocabulary(["ali"], ["ala"], ["al"], ["al"], [True],
+                                   {"äl": np.array([0], np.int32).tobytes()}, {}, {}, 0.9, 4, 3)
+
+
 def test_candidates_are_the_python_paths(default_engine, indexes):
     compiled, python = indexes
     for name in ("Ali Khamenei", "Mohammed Ahmed Hassan", "علی خامنه‌ای", "Bank Melli Iran", "Kim Jong Un"):
@@ -166,22 +203,25 @@ def test_postings_reach():
 def test_vocabulary_refuses_what_it_cannot_hold():
     """List strings that are not ASCII are refused (KeyedVocabulary then keeps to Python)."""
     with pytest.raises(ValueError):
-        speedups.native.Vocabulary(["müller"], ["malar"], ["mlr"], ["mlr"], [True], {}, {}, {}, 0.9)
+        speedups.native.Vocabulary(["müller"], ["malar"], ["mlr"], ["mlr"], [True], {}, {}, {}, 0.9, 4, 3)
     with pytest.raises(ValueError):
-        speedups.native.Vocabulary(["a", "b"], ["a"], ["a"], ["a"], [True], {}, {}, {}, 0.9)
+        speedups.native.Vocabulary(["a", "b"], ["a"], ["a"], ["a"], [True], {}, {}, {}, 0.9, 4, 3)
     vocabulary = speedups.native.Vocabulary(["ali"], ["ala"], ["al"], ["al"], [True],
-                                            {"al": np.array([0], np.int32).tobytes()}, {}, {}, 0.9)
+                                            {"al": np.array([0], np.int32).tobytes()}, {}, {}, 0.9, 4, 3)
     assert vocabulary.similar("ali", "al", "al", "ala", True, 0.0, ["al"], (), ()) == {"ali": 1.0}
-    with pytest.raises(IndexError):
+    with pytest.raises(IndexError):  # a position out of range
         speedups.native.Vocabulary(["ali"], ["ala"], ["al"], ["al"], [True],
-                                   {"al": np.array([5], np.int32).tobytes()}, {}, {}, 0.9
-                                   ).similar("ali", "al", "al", "ala", True, 0.0, ["al"], (), ())
+                                   {"al": np.array([5], np.int32).tobytes()}, {}, {}, 0.9, 4, 3)
 
 
 def test_objects_not_initialized_refuse_work():
     vocabulary = speedups.native.Vocabulary.__new__(speedups.native.Vocabulary)
     with pytest.raises(ValueError):
         vocabulary.similar("ali", "al", "al", "ala", True, 0.0, ["al"], (), ())
+    with pytest.raises(ValueError):
+        vocabulary.related("ali", "al", "al", "ala", True, 0.0)
+    with pytest.raises(ValueError):
+        vocabulary.longer("al")
     postings = speedups.native.Postings.__new__(speedups.native.Postings)
     with pytest.raises(ValueError):
         postings.reach({"a": 1.0}, {"a": (0, 0)})
