@@ -761,6 +761,8 @@ typedef struct {
     int32_t *touched;  /* the name ids touched by this call */
     double *query_sum, *name_sum;  /* per name id: gather()'s sums, 0 when untouched */
     unsigned char *seen;           /* per name id: touched by this gather() */
+    int32_t *sorting;              /* sort_touched's scratch */
+    int id_bytes;                  /* the bytes a name id needs: sort_touched's passes */
 } Postings;
 
 static void postings_release(Postings *self) {
@@ -773,6 +775,8 @@ static void postings_release(Postings *self) {
     PyMem_Free(self->query_sum);
     PyMem_Free(self->name_sum);
     PyMem_Free(self->seen);
+    PyMem_Free(self->sorting);
+    self->sorting = NULL;
     self->best = NULL;
     self->touched = NULL;
     self->query_sum = self->name_sum = NULL;
@@ -826,9 +830,12 @@ static int postings_init(Postings *self, PyObject *args, PyObject *kwargs) {
     self->name_sum = PyMem_Calloc(slots, sizeof(double));
     self->seen = PyMem_Calloc(slots, 1);
     self->touched = PyMem_Malloc(slots * sizeof(int32_t));
+    self->sorting = PyMem_Malloc(slots * sizeof(int32_t));
+    for (self->id_bytes = 1; self->id_bytes < 4 && (names - 1) >> (8 * self->id_bytes) > 0; self->id_bytes++)
+        ;
     self->best = PyMem_Malloc(slots * sizeof(double));  /* last: a Postings without it is not ready */
     if (self->best == NULL || self->touched == NULL || self->query_sum == NULL || self->name_sum == NULL
-        || self->seen == NULL) {
+        || self->seen == NULL || self->sorting == NULL) {
         postings_release(self);
         PyErr_NoMemory();
         return -1;
@@ -838,9 +845,39 @@ static int postings_init(Postings *self, PyObject *args, PyObject *kwargs) {
     return 0;
 }
 
-static int compare_ids(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
+/* The first `n` touched ids (distinct, non-negative, below `names`) in ascending order: an
+ * insertion sort for a few, else a radix sort on their bytes, least significant first (two
+ * passes below 65,536 names). qsort was 4-5% of first-sight screening in perf: gather()
+ * sorts 289 ids a call at the median, 858 on average. Replaying bench/speed.py's first-sight
+ * gather() and reach() calls, same process, interleaved: 215 -> 125 ms for 3,000 queries. */
+static void sort_touched(Postings *self, Py_ssize_t n) {
+    int32_t *ids = self->touched;
+    if (n <= 32) {
+        for (Py_ssize_t i = 1; i < n; i++) {
+            int32_t id = ids[i];
+            Py_ssize_t j = i;
+            for (; j > 0 && ids[j - 1] > id; j--)
+                ids[j] = ids[j - 1];
+            ids[j] = id;
+        }
+        return;
+    }
+    int32_t *from = ids, *to = self->sorting;
+    for (int pass = 0; pass < self->id_bytes; pass++) {
+        int shift = 8 * pass;
+        Py_ssize_t at[257] = {0};
+        for (Py_ssize_t i = 0; i < n; i++)
+            at[((uint32_t)from[i] >> shift & 0xff) + 1]++;
+        for (int b = 0; b < 256; b++)
+            at[b + 1] += at[b];
+        for (Py_ssize_t i = 0; i < n; i++)
+            to[at[(uint32_t)from[i] >> shift & 0xff]++] = from[i];
+        int32_t *swap = from;
+        from = to;
+        to = swap;
+    }
+    if (from != ids)
+        memcpy(ids, from, (size_t)n * sizeof(int32_t));
 }
 
 typedef struct {
@@ -941,7 +978,7 @@ static PyObject *postings_reach(Postings *self, PyObject *args) {
                     self->best[id] = gained;
                 }
             }
-        qsort(self->touched, (size_t)reached, sizeof(int32_t), compare_ids);
+        sort_touched(self, reached);
         out_ids = PyBytes_FromStringAndSize((const char *)self->touched, reached * (Py_ssize_t)sizeof(int32_t));
         out_gains = PyBytes_FromStringAndSize(NULL, reached * (Py_ssize_t)sizeof(double));
         if (out_gains != NULL) {
@@ -1029,7 +1066,7 @@ static PyObject *postings_gather(Postings *self, PyObject *args) {
             self->name_sum[i] += gain[k];
         }
     }
-    qsort(self->touched, (size_t)reached, sizeof(int32_t), compare_ids);
+    sort_touched(self, reached);
     PyObject *out_ids = PyBytes_FromStringAndSize((const char *)self->touched, reached * (Py_ssize_t)sizeof(int32_t));
     PyObject *out_query = PyBytes_FromStringAndSize(NULL, reached * (Py_ssize_t)sizeof(double));
     PyObject *out_name = PyBytes_FromStringAndSize(NULL, reached * (Py_ssize_t)sizeof(double));
