@@ -2137,6 +2137,83 @@ done:
     return out;
 }
 
+/* -- bound ------------------------------------------------------------------------------ */
+
+static const char BOUND_DOC[] =
+    "bound(ids, bq, bc, totals, q_total, floor, constants) -> (ids, bounds, larger) as bytes\n\n"
+    "engine._bounded: of the names `ids` (int32) a query form reached, with coverage bounds bq\n"
+    "and bc (float64), those whose larger coverage bound (plus the tie break) is not below\n"
+    "floor - slack and whose score bound (engine._name_bounds, plus the tie break) is not below\n"
+    "`floor`, in the order given; `totals` (float64) by name id. constants: (slack, tie break,\n"
+    "whole, whole exponent, candidate exponent, thin evidence floor, 1 - that floor, full\n"
+    "evidence weight), as the Python path has them.";
+
+/* Every operation as numpy does it on the Python path, in the same order (no contraction into
+ * fused multiply-adds: -std=c99), and pow is the C library's, which numpy's float64 power
+ * calls where it has no SIMD loop of its own (tests/compliance/matching/test_speedups.py holds
+ * the two equal). */
+static PyObject *module_bound(PyObject *module, PyObject *args) {
+    PyObject *objects[4];
+    double q_total, floor, slack, tie, whole, whole_exponent, exponent, thin, thin_scale, full;
+    if (!PyArg_ParseTuple(args, "OOOOdd(dddddddd)", &objects[0], &objects[1], &objects[2], &objects[3], &q_total,
+                          &floor, &slack, &tie, &whole, &whole_exponent, &exponent, &thin, &thin_scale, &full))
+        return NULL;
+    Py_buffer views[4];
+    int held = 0;
+    PyObject *result = NULL;
+    int32_t *kept_ids = NULL;
+    double *kept = NULL;
+    for (; held < 4; held++)
+        if (typed_buffer(objects[held], &views[held], held ? "d" : "i", held ? 8 : 4) < 0)
+            goto done;
+    Py_ssize_t n = views[0].len / 4, names = views[3].len / 8;
+    if (views[1].len / 8 != n || views[2].len / 8 != n) {
+        PyErr_SetString(PyExc_ValueError, "ids, bq and bc differ in length");
+        goto done;
+    }
+    const int32_t *ids = views[0].buf;
+    const double *bq = views[1].buf, *bc = views[2].buf, *totals = views[3].buf;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (ids[i] < 0 || ids[i] >= names) {
+            PyErr_SetString(PyExc_ValueError, "a name id is out of range");
+            goto done;
+        }
+    kept_ids = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(int32_t));
+    kept = PyMem_Malloc((size_t)(n ? n : 1) * 2 * sizeof(double));  /* bounds, then larger */
+    if (kept_ids == NULL || kept == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    double near = floor - slack;
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double q = bq[i], c = bc[i], tied = tie * (q + c);
+        double larger = (q >= c ? q : c) + tied;
+        if (!(larger >= near))
+            continue;
+        double q1 = q < 1.0 ? q : 1.0, c1 = c < 1.0 ? c : 1.0, total = totals[ids[i]];
+        double one = q1 * pow(c1, q1 >= whole ? whole_exponent : exponent);
+        double other = c1 * pow(q1, c1 >= whole ? whole_exponent : exponent);
+        double lighter = q_total <= total ? q1 * q_total : c1 * total;
+        double share = lighter / full;
+        double upper = (one >= other ? one : other) * (thin + thin_scale * (share < 1.0 ? share : 1.0)) + tied;
+        if (upper >= floor) {
+            kept_ids[k] = ids[i];
+            kept[k] = upper;
+            kept[n + k] = larger;
+            k++;
+        }
+    }
+    result = Py_BuildValue("(y#y#y#)", (const char *)kept_ids, k * (Py_ssize_t)sizeof(int32_t), (const char *)kept,
+                           k * (Py_ssize_t)sizeof(double), (const char *)(kept + n), k * (Py_ssize_t)sizeof(double));
+done:
+    for (int v = 0; v < held; v++)
+        PyBuffer_Release(&views[v]);
+    PyMem_Free(kept_ids);
+    PyMem_Free(kept);
+    return result;
+}
+
 /* -- module ----------------------------------------------------------------------------- */
 
 static PyObject *module_similarity(PyObject *module, PyObject *args) {
@@ -2155,6 +2232,7 @@ static PyObject *module_similarity(PyObject *module, PyObject *args) {
 static PyMethodDef module_methods[] = {
     {"best_pair", module_best_pair, METH_VARARGS, BEST_PAIR_DOC},
     {"rank", module_rank, METH_VARARGS, RANK_DOC},
+    {"bound", module_bound, METH_VARARGS, BOUND_DOC},
     {"levenshtein_similarity", module_similarity, METH_VARARGS,
      "levenshtein_similarity(a, b) -> float: rapidfuzz's Levenshtein.normalized_similarity, for "
      "ASCII strings (a at most 64 characters); NotImplemented otherwise."},

@@ -13,7 +13,7 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 
 from compliance.matching import features, speedups
-from compliance.matching.engine import _rank_entities, _Scoring, query_forms
+from compliance.matching.engine import _bounded, _rank_entities, _Scoring, query_forms
 from compliance.matching.index import NameIndex, joined_pairs
 from compliance.matching.scoring import (
     CANDIDATE_EXPONENT,
@@ -171,6 +171,43 @@ def test_candidates_are_the_python_paths(default_engine, indexes):
                 got = compiled.candidates(form.tokens, default_engine.weights, abjad)
                 expected = python.candidates(form.tokens, default_engine.weights, abjad)
                 assert all(np.array_equal(a, b) for a, b in zip(got, expected)), name
+
+
+def test_bounded_is_the_python_path(default_engine):
+    """The compiled bound keeps the names the numpy path keeps, with the same bounds to the
+    last bit: over the candidates of query forms in several scripts at several floors, and
+    over random coverage bounds with the edges (a whole name, bounds above 1, both sides of
+    q_total <= total, bounds at the floor)."""
+    engine = default_engine
+    totals = engine.index.totals
+    checked = 0
+
+    def same(ids, bq, bc, q_total, floor):
+        got = _bounded(ids, bq, bc, totals, q_total, floor)
+        expected = _bounded(ids, bq, bc, totals, q_total, floor, native=False)
+        assert all(a.dtype == b.dtype and np.array_equal(a, b) for a, b in zip(got, expected)), (q_total, floor)
+        return len(expected[0])
+
+    for name in ("Ali Khamenei", "Mohammed Ahmed Hassan", "علی خامنه‌ای", "Bank Melli Iran", "Kim Jong Un",
+                 "Али Хаменеи", "Trading Company LLC", "Abdul Rahman"):
+        for form in query_forms(Query(names=(name,))):
+            ids, bq, bc = engine.index.candidates(form.tokens, engine.weights, False)
+            q_total = sum(engine.weights.weight(t) for t in set(form.tokens))
+            for floor in (0.0, 0.5, 0.62, 0.8):
+                checked += same(ids, bq, bc, q_total, floor)
+    rng = np.random.default_rng(3)
+    ids = rng.integers(0, len(totals), 20_000).astype(np.int32)
+    bq, bc = rng.random(20_000) * 1.3, rng.random(20_000) * 1.3
+    bq[::7], bc[::11] = 1.0, 1.0 - 1e-9
+    for q_total in (0.2, float(np.median(totals)), 3.0):
+        checked += same(ids, bq, bc, q_total, 0.5)
+    assert checked > 20_000
+    with pytest.raises(ValueError):
+        speedups.native.bound(np.array([len(totals)], np.int32), np.ones(1), np.ones(1), totals, 1.0, 0.5,
+                              (1e-9, 1e-6, 1.0, 0.1, 0.25, 0.6, 0.4, 1.2))
+    with pytest.raises(ValueError):
+        speedups.native.bound(np.zeros(2, np.int32), np.ones(1), np.ones(2), totals, 1.0, 0.5,
+                              (1e-9, 1e-6, 1.0, 0.1, 0.25, 0.6, 0.4, 1.2))
 
 
 def test_postings_reach():
