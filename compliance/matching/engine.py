@@ -508,7 +508,8 @@ def _bounded(ids: np.ndarray, bq: np.ndarray, bc: np.ndarray, totals: np.ndarray
     """Of the names `ids` a query form reached (coverage bounds bq and bc; `totals` by name id),
     those whose score bound reaches `floor` (see Engine._reached): (ids, bounds, larger
     coverage bounds), in the order given. Compiled where built (speedups.wanted(native): its
-    bound(), the same arrays; ~35 numpy calls a form were 13% of first-sight screening)."""
+    bound(), the same arrays). The numpy path's ~35 calls a form were most of the 13% of
+    bench/speed.py's first-sight pass that Engine._reached spent outside candidates(); 5% after."""
     if speedups.wanted(native):
         found = speedups.native.bound(ids, bq, bc, totals, q_total, floor, _BOUND_CONSTANTS)
         return np.frombuffer(found[0], dtype=np.int32), np.frombuffer(found[1]), np.frombuffer(found[2])
