@@ -183,6 +183,8 @@ def start_background(work: Work, processes: int, after_fork: Callable[[], None])
             die_with_parent()
             after_fork()
             run(work, processes, after_fork, watch=lambda: os.getppid() != parent)
+        except SystemExit as exc:  # a second stop signal: asked to stop at once, not a failure
+            code = exc.code if isinstance(exc.code, int) else 1
         except BaseException as exc:  # noqa: BLE001
             log.error("batch supervisor failed with %s", type(exc).__name__)
             code = 1
