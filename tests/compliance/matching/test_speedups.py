@@ -128,7 +128,7 @@ def test_similar_and_reached_are_the_python_paths(default_engine, indexes):
 
 def test_related_keys_are_the_python_paths(default_engine, indexes):
     """The compiled vocabulary's own tables: the keys one letter longer than a string are the
-    Python map's, for every one-letter deletion of every list key (and strings no key has), and
+    Python map's, for every one-letter deletion of every 7th list key (and strings no key has), and
     related() finds the groups the Python path finds, in the same order."""
     compiled, python = indexes
     rng = random.Random(5)
@@ -176,8 +176,8 @@ def test_candidates_are_the_python_paths(default_engine, indexes):
 def test_bounded_is_the_python_path(default_engine):
     """The compiled bound keeps the names the numpy path keeps, with the same bounds to the
     last bit: over the candidates of query forms in several scripts at several floors, and
-    over random coverage bounds with the edges (a whole name, bounds above 1, both sides of
-    q_total <= total, bounds at the floor)."""
+    over random coverage bounds with the edges (a whole name, just under it, bounds above 1,
+    q_total on both sides of the names' totals)."""
     engine = default_engine
     totals = engine.index.totals
     checked = 0
