@@ -448,7 +448,10 @@ def compare(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     configuration, on the same queries, a fresh server and store each time; round after round,
     the order reversed every round, so that a change in the machine's load falls on all alike.
     The first configuration is the baseline of the summary."""
-    configs = [(label, options) for label, _, options in (given.partition("=") for given in args.compare)]
+    configs = []  # (label, options, workers): --workers unless the options set theirs
+    for label, _, options in (given.partition("=") for given in args.compare):
+        cfg, own_workers = gunicorn_settings(options)
+        configs.append((label, options, cfg.workers if own_workers else args.workers))
     watchlists = Watchlists.load(Settings.from_env({}, instance_dir=tmp / "instance"))  # the servers' cache
     sets, warm, note = query_sets(args, watchlists)
     bodies = [[json.dumps(b).encode() for b in valid_bodies(probes, 100_000 * level)[0]]
@@ -456,19 +459,15 @@ def compare(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     warm_bodies = [json.dumps(b).encode() for b in valid_bodies(warm, 100_000 * len(sets))[0]]
     print(f"gunicorn configurations compared on 127.0.0.1, app preloaded, "
           f"{args.rounds} rounds (order reversed every round); {engine_fingerprint()}")
-    for label, options in configs:
-        cfg, own_workers = gunicorn_settings(options)
-        print(f"  {label}: {cfg.workers if own_workers else args.workers} {served_by(options)}; "
-              f"GUNICORN_CMD_ARGS={options!r}")
+    for label, options, workers in configs:
+        print(f"  {label}: {workers} {served_by(options)}; GUNICORN_CMD_ARGS={options!r}")
     print(f"queries: {len(sets[0]):,} per level (at most {args.seconds:.0f} s), after {len(warm):,} warm-up screens; "
           f"machine: {os.cpu_count()} cores, 1-min load average {os.getloadavg()[0]:.2f}{note}\n")
     rows: list[dict[str, Any]] = []
     for round_ in range(args.rounds):
-        for label, options in configs if round_ % 2 == 0 else configs[::-1]:
+        for label, options, workers in configs if round_ % 2 == 0 else configs[::-1]:
             with fresh_store(args, tmp, f"{label}-{round_}") as url:
-                cfg, own_workers = gunicorn_settings(options)
-                server = Server(tmp / "instance", url, tmp / "gunicorn.log",
-                                workers=cfg.workers if own_workers else args.workers, options=options)
+                server = Server(tmp / "instance", url, tmp / "gunicorn.log", workers=workers, options=options)
                 secret = server.create_key("screener", "bench-http")
                 with server:
                     post = ("POST", "/v1/screen", {"Authorization": f"Bearer {secret}",
@@ -486,8 +485,8 @@ def compare(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             print(f"round {round_ + 1}, {label}: {check}; 1-min load average {os.getloadavg()[0]:.2f}")
     print()
     print_table(rows)
-    summary = print_comparison(rows, [label for label, _ in configs])
-    return {"configs": dict(configs), "rows": rows, "summary": summary}
+    summary = print_comparison(rows, [label for label, _, _ in configs])
+    return {"configs": {label: options for label, options, _ in configs}, "rows": rows, "summary": summary}
 
 
 def print_comparison(rows: list[dict[str, Any]], labels: list[str]) -> list[dict[str, Any]]:
