@@ -47,11 +47,9 @@ class ReviewMemory:
         # more than running them, on every screening with matches).
         columns = (t.c.id, t.c.account_id, t.c.entity_id, t.c.decision, t.c.entity_fingerprint,
                    t.c.account_fingerprint, t.c.actor_key_id, t.c.actor_name, t.c.actor_role, t.c.decided_at)
-        final = or_(*(t.c.decision == decision for decision in FINAL))
-        self._final_decisions = (select(*columns).where(t.c.account_id.in_(bindparam("ids", expanding=True)), final)
-                                 .order_by(t.c.seq))
-        self._final_decisions_of_one = select(*columns).where(t.c.account_id == bindparam("account_id"), final) \
-            .order_by(t.c.seq)
+        final = select(*columns).where(or_(*(t.c.decision == decision for decision in FINAL))).order_by(t.c.seq)
+        self._final_decisions = final.where(t.c.account_id.in_(bindparam("ids", expanding=True)))
+        self._final_decisions_of_one = final.where(t.c.account_id == bindparam("account_id"))
 
     def clearances(self, account_id: str) -> dict[str, Clearance]:
         """entity id -> the false_positive in force, where the latest final decision is one.
