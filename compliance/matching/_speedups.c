@@ -2149,9 +2149,9 @@ static const char BOUND_DOC[] =
     "evidence weight), as the Python path has them.";
 
 /* Every operation as numpy does it on the Python path, in the same order (no contraction into
- * fused multiply-adds: -std=c99), and pow is the C library's, which numpy's float64 power
- * calls where it has no SIMD loop of its own (tests/compliance/matching/test_speedups.py holds
- * the two equal). */
+ * fused multiply-adds: -std=c99), and pow is the C library's, as the Python path's is where
+ * this module is built (power() below; tests/compliance/matching/test_speedups.py holds the
+ * two equal). */
 static PyObject *module_bound(PyObject *module, PyObject *args) {
     PyObject *objects[4];
     double q_total, floor, slack, tie, whole, whole_exponent, exponent, thin, thin_scale, full;
@@ -2214,6 +2214,40 @@ done:
     return result;
 }
 
+static const char POWER_DOC[] =
+    "power(base, exponent) -> bytes: base[i] ** exponent[i] by the C library's pow, for float64\n"
+    "buffers of one length. engine._name_bounds uses it where this module is built: numpy's\n"
+    "float64 power has SIMD loops of its own on some CPUs (AVX-512) that differ from pow in the\n"
+    "last bit, and the bound must be the same number whichever path computes it.";
+
+static PyObject *module_power(PyObject *module, PyObject *args) {
+    PyObject *objects[2];
+    if (!PyArg_ParseTuple(args, "OO", &objects[0], &objects[1]))
+        return NULL;
+    Py_buffer views[2];
+    int held = 0;
+    PyObject *result = NULL;
+    for (; held < 2; held++)
+        if (typed_buffer(objects[held], &views[held], "d", 8) < 0)
+            goto done;
+    if (views[0].len != views[1].len) {
+        PyErr_SetString(PyExc_ValueError, "base and exponent differ in length");
+        goto done;
+    }
+    Py_ssize_t n = views[0].len / 8;
+    result = PyBytes_FromStringAndSize(NULL, n * 8);
+    if (result == NULL)
+        goto done;
+    double *out = (double *)PyBytes_AS_STRING(result);
+    const double *base = views[0].buf, *exponent = views[1].buf;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = pow(base[i], exponent[i]);
+done:
+    for (int v = 0; v < held; v++)
+        PyBuffer_Release(&views[v]);
+    return result;
+}
+
 /* -- module ----------------------------------------------------------------------------- */
 
 static PyObject *module_similarity(PyObject *module, PyObject *args) {
@@ -2233,6 +2267,7 @@ static PyMethodDef module_methods[] = {
     {"best_pair", module_best_pair, METH_VARARGS, BEST_PAIR_DOC},
     {"rank", module_rank, METH_VARARGS, RANK_DOC},
     {"bound", module_bound, METH_VARARGS, BOUND_DOC},
+    {"power", module_power, METH_VARARGS, POWER_DOC},
     {"levenshtein_similarity", module_similarity, METH_VARARGS,
      "levenshtein_similarity(a, b) -> float: rapidfuzz's Levenshtein.normalized_similarity, for "
      "ASCII strings (a at most 64 characters); NotImplemented otherwise."},

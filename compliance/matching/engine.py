@@ -530,9 +530,20 @@ def _name_bounds(bq: np.ndarray, bc: np.ndarray, q_total: float | np.ndarray, c_
     """Upper bounds of the name scores from the coverage bounds (see Engine._reached)."""
     eq = np.where(bq >= _WHOLE, WHOLE_NAME_EXPONENT, CANDIDATE_EXPONENT)
     ec = np.where(bc >= _WHOLE, WHOLE_NAME_EXPONENT, CANDIDATE_EXPONENT)
-    upper = np.maximum(bq * bc ** eq, bc * bq ** ec)
+    upper = np.maximum(bq * _power(bc, eq), bc * _power(bq, ec))
     lighter_matched = np.where(q_total <= c_totals, bq * q_total, bc * c_totals)
     return upper * evidence_factor(lighter_matched)
+
+
+def _power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """base ** exponent, by the C library's pow where the compiled module is built (its
+    power()), as the compiled bound and the scorer compute it. numpy's own float64 power has
+    AVX-512 loops that differ from pow in the last bit: on an AMD EPYC with AVX-512, for 5% of
+    a million random bases in [0, 2) at the exponent 0.25."""
+    if speedups.native is None:
+        return base ** exponent
+    return np.frombuffer(speedups.native.power(np.ascontiguousarray(base, dtype=np.float64),
+                                               np.ascontiguousarray(exponent, dtype=np.float64)))
 
 
 def _rank_entities(name_entity: np.ndarray, ids: list[np.ndarray], upper: list[np.ndarray],

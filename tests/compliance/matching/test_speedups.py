@@ -6,6 +6,7 @@ the name scores of the names a query reaches.
 Skipped where the module is not built; `make test` and `make run` build it
 (scripts/build_speedups.py), so CI runs these.
 """
+import math
 import random
 
 import numpy as np
@@ -208,6 +209,19 @@ def test_bounded_is_the_python_path(default_engine):
     with pytest.raises(ValueError):
         speedups.native.bound(np.zeros(2, np.int32), np.ones(1), np.ones(2), totals, 1.0, 0.5,
                               (1e-9, 1e-6, 1.0, 0.1, 0.25, 0.6, 0.4, 1.2))
+
+
+def test_power_is_the_c_librarys_pow():
+    """power() is math.pow (the C library's) value by value, the bound's exponents and others,
+    at the edges too (0, 1, above 1); buffers of two lengths are refused."""
+    rng = np.random.default_rng(5)
+    base = np.concatenate([rng.random(50_000) * 2, [0.0, 1.0, 1.0 - 1e-9, 1.3]])
+    for exponent in (0.1, 0.25, 0.5, 1 / 3):
+        exponents = np.full(len(base), exponent)
+        got = np.frombuffer(speedups.native.power(base, exponents))
+        assert got.tolist() == [math.pow(b, exponent) for b in base.tolist()], exponent
+    with pytest.raises(ValueError):
+        speedups.native.power(np.ones(2), np.ones(3))
 
 
 def test_postings_reach():
