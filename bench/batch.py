@@ -13,10 +13,14 @@ Each size runs the whole path: intake (copy + split), the job on --processes wor
 (forked after the engine is built, as `python -m compliance worker` does), and the results CSV
 download. A first in-process pass over --sample rows (its own job) splits the time into reading,
 parsing + screening (and within it, the engine) and committing (results + audit records), and
-estimates how long each size will take before it starts.
+estimates how long each size will take before it starts, with the time the cyclic garbage
+collector took in that pass. --gc-thresholds sets the collector's thresholds while a worker
+runs: `--gc-thresholds 700,10,10` runs with Python's defaults instead of the workers' own
+(compliance.batch.worker.GC_THRESHOLDS), to compare.
 
     .venv/bin/python bench/batch.py [--rows 100000 1000000] [--processes 2] [--sample 5000]
-        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--monitor] [--json FILE]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--monitor]
+        [--gc-thresholds 700,10,10] [--json FILE]
 """
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 
 from compliance.audit import Actor, AuditLog  # noqa: E402
+from compliance.batch import worker as batch_worker  # noqa: E402
 from compliance.batch.accounts import csv_account  # noqa: E402
 from compliance.batch.columns import ColumnMap  # noqa: E402
 from compliance.batch.inputs import Format, RowError, records, split_lines, utf8_blocks  # noqa: E402
@@ -51,7 +56,7 @@ from compliance.matching.engine import Engine  # noqa: E402
 from compliance.service import Caller, Screener  # noqa: E402
 from compliance.store import Store  # noqa: E402
 from audit import postgres_schema  # noqa: E402  (bench/, this script's directory)
-from speed import memory_mb, read_jsonl, recombined_people  # noqa: E402
+from speed import collections_timed, memory_mb, read_jsonl, recombined_people  # noqa: E402
 from watchlists.model import Entity, script_of  # noqa: E402
 
 SEED = 20261121
@@ -194,7 +199,7 @@ def breakdown(service: BatchService, path: Path, engine: Engine, monitor: bool =
         job = service.submit(fh.read, Format.CSV, CALLER, monitor=monitor)
     worker = service.worker()
     started, cpu = time.perf_counter(), time.process_time()
-    with timing_engine(engine) as in_engine:
+    with timing_engine(engine) as in_engine, collections_timed((0, 1, 2)) as pauses:
         worker.run(lambda: False, job["id"], idle_seconds=0.05)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     s, rows = worker.stats, worker.stats.rows
@@ -205,7 +210,9 @@ def breakdown(service: BatchService, path: Path, engine: Engine, monitor: bool =
                            "parse_and_screener_other": per_row(s.screen - in_engine[0]),
                            "commit_results_and_audit": per_row(s.commit),
                            "other": per_row(wall - s.read - s.screen - s.commit)},
-            "cache_hits": worker.cache.hits}
+            "cache_hits": worker.cache.hits,
+            "gc": {"collections": len(pauses), "seconds": round(sum(pauses), 2),
+                   "share": round(sum(pauses) / wall, 3), "longest_ms": round(max(pauses, default=0) * 1e3, 1)}}
 
 
 def end_to_end(service: BatchService, path: Path, processes: int, monitor: bool = False) -> dict[str, Any]:
@@ -242,6 +249,17 @@ def end_to_end(service: BatchService, path: Path, processes: int, monitor: bool 
             "peak_rss_mb": {"parent": memory_mb()["VmHWM"], "worker_max": round(children, 1)}}
 
 
+def thresholds(text: str) -> tuple[int, int, int]:
+    """--gc-thresholds: three non-negative integers, comma-separated."""
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3 or min(values) < 0:
+        raise argparse.ArgumentTypeError("three non-negative integers, e.g. 700,10,10")
+    return values  # type: ignore[return-value]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000], help="file sizes to run (rows)")
@@ -249,6 +267,8 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=5000, help="rows of the in-process breakdown (0: skip)")
     parser.add_argument("--database-url", help="a PostgreSQL to use (a fresh schema); default SQLite")
     parser.add_argument("--monitor", action="store_true", help="jobs with monitor=true (accounts enrolled too)")
+    parser.add_argument("--gc-thresholds", type=thresholds, metavar="A,B,C",
+                        help="the cyclic GC's thresholds while a worker runs (700,10,10: Python's)")
     parser.add_argument("--json", type=Path, help="write the numbers here too")
     args = parser.parse_args()
     numbers: dict[str, Any] = {"processes": args.processes, "backend": "postgresql" if args.database_url else "sqlite",
@@ -256,8 +276,12 @@ def main() -> int:
     started = time.perf_counter()
     watchlists = Watchlists.load(Settings.from_env({}))
     engine = Engine.build(e for item in watchlists.lists for e in item.entities)
+    if args.gc_thresholds:
+        batch_worker.GC_THRESHOLDS = args.gc_thresholds  # forked workers inherit it
+    numbers["gc_thresholds"] = batch_worker.GC_THRESHOLDS
     print(f"engine built over {len(engine.entities):,} entities in {time.perf_counter() - started:.1f} s; "
-          f"{args.processes} worker processes; {numbers['backend']}; RSS {memory_mb()['VmRSS']:.0f} MB"
+          f"{args.processes} worker processes; {numbers['backend']}; RSS {memory_mb()['VmRSS']:.0f} MB; "
+          f"workers' GC thresholds {numbers['gc_thresholds']}"
           + ("; monitor=true" if args.monitor else ""))
     accounts = Accounts(engine.entities)
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
@@ -273,6 +297,9 @@ def main() -> int:
             print(f"breakdown, 1 process, {split['rows']:,} rows: {split['rows_per_s']:,.0f} rows/s "
                   f"(CPU share {split['cpu_share']:.2f}); identical queries reused {split['cache_hits']:,}; "
                   f"ms per row: " + ", ".join(f"{k} {v}" for k, v in split["ms_per_row"].items()))
+            collected = split["gc"]
+            print(f"  cyclic GC in that pass: {collected['collections']:,} collections, {collected['seconds']} s "
+                  f"({collected['share']:.1%} of the time), longest {collected['longest_ms']} ms")
         for count in args.rows:
             numbers[str(count)] = run_size(args, work, accounts, count, estimate, engine, watchlists)
     if args.json:

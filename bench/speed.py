@@ -10,9 +10,13 @@ engine built, then warmed by one pass over a disjoint set of queries of the same
 caches hold the common tokens, but not the measured queries' own). Latency is timed
 in-process with perf_counter_ns; the repeat pass screens the same queries again (all caches
 hot, the engine's scored candidates per query names included). Throughput forks workers
-from that state (as gunicorn's preload does). If the warm-up shows a timed pass would
-exceed --pass-seconds, fewer queries are measured (a prefix of the shuffled set, so the mix
-holds), keeping the default run near 2-3 minutes. Noise: each timed run's CPU time over wall
+from that state (as gunicorn's preload does), which take blocks of the queries from one
+shared counter, so a core that runs faster does more (as gunicorn's workers share requests);
+beside it, a pure-Python loop on 1 and 2 forked processes shows how this machine's cores
+scale by themselves (two virtual cores on one physical core, or a busy host, scale below
+2x). If the warm-up shows a timed pass would exceed --pass-seconds, fewer queries are
+measured (a prefix of the shuffled set, so the mix holds), keeping the default run near 2-3
+minutes. Noise: each timed run's CPU time over wall
 time is printed; well below 1 means other processes took the CPU.
 
 Yardsticks in the same run: a plain rapidfuzz Jaro-Winkler brute-force scan (extractOne over
@@ -44,7 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +77,8 @@ GOAL_P99_MS = 5.0
 GOAL_NAMES_PER_CORE = 2000.0
 GOAL_BUILD_S = 5.0
 GOAL_RSS_MB = 400.0
+BLOCK = 20  # queries a throughput worker takes from the shared counter at a time
+LOOP_ITERATIONS = 10_000_000  # machine_scaling's loop (~0.3-0.7 s on this machine)
 RECOMBINED = 4000  # recombined people generated (the slice's pool)
 PEER_SHORTLIST = 20  # entities per query that logic-v2 scores (rapidfuzz blocking)
 PEER_WARM = 30  # warm-up queries for the peer (its first call loads reference data, ~6 s)
@@ -257,13 +263,13 @@ def counting_scored() -> Iterator[list[int] | None]:
 
 
 @contextmanager
-def full_collections() -> Iterator[list[float]]:
-    """Seconds spent in each generation-2 garbage collection while the block runs."""
+def collections_timed(generations: Collection[int] = (2,)) -> Iterator[list[float]]:
+    """Seconds spent in each garbage collection of these generations while the block runs."""
     pauses: list[float] = []
     started = [0.0]
 
     def callback(phase: str, info: dict[str, int]) -> None:
-        if info["generation"] == 2:
+        if info["generation"] in generations:
             if phase == "start":
                 started[0] = time.perf_counter()
             else:
@@ -279,7 +285,7 @@ def full_collections() -> Iterator[list[float]]:
 def timed_pass(engine: Engine, queries: Sequence[Query], count: bool = False) -> Pass:
     """Screen each query once, timing each call; with `count`, also count what each scores."""
     times, alerts, scored = [], [], []
-    with counting_scored() if count else nullcontext() as calls, full_collections() as pauses:
+    with counting_scored() if count else nullcontext() as calls, collections_timed() as pauses:
         cpu0, wall0 = time.process_time(), time.perf_counter()
         for query in queries:
             before = calls[0] if calls else 0
@@ -292,34 +298,80 @@ def timed_pass(engine: Engine, queries: Sequence[Query], count: bool = False) ->
     return Pass(times, alerts, cpu, wall, scored if calls else None, pauses)
 
 
-def _share_worker(engine: Engine, queries: Sequence[Query], barrier, conn) -> None:
+def _share_worker(engine: Engine, queries: Sequence[Query], taken: Any, barrier, conn) -> None:
+    """Screen blocks of BLOCK queries, taking the next one from the shared counter until none is
+    left; send (start, end, CPU seconds, {position: ns})."""
     barrier.wait()
-    result = timed_pass(engine, queries)
-    conn.send((time.perf_counter() - result.wall_s, time.perf_counter(), result))
+    started, cpu0, times = time.perf_counter(), time.process_time(), {}
+    while True:
+        with taken.get_lock():
+            first = taken.value
+            taken.value += BLOCK
+        if first >= len(queries):
+            break
+        block = timed_pass(engine, queries[first:first + BLOCK])
+        times.update(zip(range(first, first + len(block.times)), block.times))
+    conn.send((started, time.perf_counter(), time.process_time() - cpu0, times))
     conn.close()
 
 
 def throughput(engine: Engine, probes: Sequence[Probe], workers: int) -> dict[str, Any]:
-    """Names/s with `workers` forked processes, each screening every workers-th query."""
+    """Names/s with `workers` forked processes taking blocks of the queries from one counter (a
+    faster core does more, as gunicorn's workers share requests and batch workers chunks); on
+    one process, each query's time in the order given."""
     ctx = multiprocessing.get_context("fork")
-    barrier = ctx.Barrier(workers)
+    barrier, taken = ctx.Barrier(workers), ctx.Value("q", 0)
+    queries = [p.query for p in probes]
     running = []
-    for i in range(workers):
+    for _ in range(workers):
         receive, send = ctx.Pipe(duplex=False)
-        share = [p.query for p in probes[i::workers]]
-        proc = ctx.Process(target=_share_worker, args=(engine, share, barrier, send))
+        proc = ctx.Process(target=_share_worker, args=(engine, queries, taken, barrier, send))
         proc.start()
         running.append((proc, receive))
     results = [receive.recv() for _, receive in running]
     for proc, _ in running:
         proc.join()
-    wall = max(end for _, end, _ in results) - min(start for start, _, _ in results)
+    wall = max(end for _, end, _, _ in results) - min(start for start, _, _, _ in results)
     names = sum(p.names for p in probes)
+    times: dict[int, int] = {}
+    for *_, mine in results:
+        times.update(mine)
     return {"workers": workers, "queries": len(probes), "names": names, "wall_s": wall,
             "names_per_s": names / wall, "names_per_s_per_core": names / wall / workers,
-            "names_per_cpu_s": names / sum(r.cpu_s for _, _, r in results),
-            "cpu_share": [round(r.cpu_share, 3) for _, _, r in results],
-            "times": [r.times for _, _, r in results]}
+            "names_per_cpu_s": names / sum(cpu for _, _, cpu, _ in results),
+            "cpu_share": [round(cpu / (end - start), 3) for start, end, cpu, _ in results],
+            "queries_per_worker": [len(mine) for *_, mine in results],
+            "times": [times[i] for i in range(len(probes))]}
+
+
+def _loop_worker(barrier, conn) -> None:
+    barrier.wait()
+    started, total = time.perf_counter(), 0
+    for i in range(LOOP_ITERATIONS):
+        total += i
+    conn.send(time.perf_counter() - started)
+    conn.close()
+
+
+def machine_scaling(workers: int = 2) -> float:
+    """How a fixed pure-Python loop scales from 1 to `workers` forked processes on this machine
+    (1.0: as many loops per second on each core as on one alone): the yardstick for the
+    engine's own scaling, run just before it (virtual cores that share a physical one, or a
+    host under load, fall short of 1)."""
+    ctx = multiprocessing.get_context("fork")
+    rates = []
+    for count in (1, workers):
+        barrier, running = ctx.Barrier(count), []
+        for _ in range(count):
+            receive, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_loop_worker, args=(barrier, send))
+            proc.start()
+            running.append((proc, receive))
+        seconds = max(receive.recv() for _, receive in running)
+        for proc, _ in running:
+            proc.join()
+        rates.append(count / seconds)
+    return rates[1] / rates[0] / workers
 
 
 def _profile_worker(engine: Engine, queries: Sequence[Query], top: int, conn) -> None:
@@ -470,15 +522,19 @@ def latency_table(probes: Sequence[Probe], first: Pass, repeat: Pass | None) -> 
     return out
 
 
-def throughput_table(runs: list[dict[str, Any]]) -> None:
+def throughput_table(runs: list[dict[str, Any]], machine: float) -> None:
     print(f"\n{'throughput (forked after build + warm-up)':40} {'names':>6} {'wall s':>8} {'names/s':>9} "
-          f"{'per core':>9} {'per cpu-s':>9}  cpu/wall per worker")
+          f"{'per core':>9} {'per cpu-s':>9}  cpu/wall and queries per worker")
     for run in runs:
         label = f"{run['workers']} process" + ("es" if run["workers"] > 1 else "")
         print(f"  {label:38} {run['names']:6,} "
               f"{run['wall_s']:8.2f} {run['names_per_s']:9,.0f} {run['names_per_s_per_core']:9,.0f} "
               f"{run['names_per_cpu_s']:9,.0f}  "
-              f"{run['cpu_share']}")
+              f"{run['cpu_share']} {run['queries_per_worker']}")
+    one, many = runs[0], runs[-1]
+    print(f"  scaling per core from 1 to {many['workers']} processes: the engine "
+          f"{many['names_per_s_per_core'] / one['names_per_s_per_core']:.2f}, a pure-Python loop on this "
+          f"machine just before {machine:.2f} (1.00: each core as fast as one alone)")
 
 
 def memory_table(marks: dict[str, dict[str, float]]) -> None:
@@ -599,15 +655,16 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     """Every measurement, printed; returns the numbers."""
     setup = prepare(args)
     engine, probes, numbers, marks = setup.engine, setup.probes, setup.numbers, setup.marks
+    numbers["machine_scaling"] = machine_scaling()
     runs = [throughput(engine, probes, workers) for workers in (1, 2)]
-    profiles = profiles_of(engine, probes, runs[0]["times"][0], args.profile)
+    profiles = profiles_of(engine, probes, runs[0]["times"], args.profile)
     # counted at first sight: repeated, the same query names reuse their scored candidates
     first = timed_pass(engine, [p.query for p in probes], count=True)
     repeat = timed_pass(engine, [p.query for p in probes]) if args.repeat else None
     marks["after the timed passes"] = memory_mb()
     numbers["latency"] = latency_table(probes, first, repeat)
     numbers["latency_by_candidates"] = candidate_table(first.scored, first)
-    throughput_table(runs)
+    throughput_table(runs, numbers["machine_scaling"])
     numbers["throughput"] = [{k: v for k, v in r.items() if k != "times"} for r in runs]
     memory_table(marks)
     numbers["memory_mb"] = marks

@@ -2,6 +2,7 @@
 audited under the batch id; bad rows reported; cancel; leases that expire, are lost, or keep dying."""
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
@@ -12,6 +13,7 @@ from compliance.audit import AuditFilter
 from compliance.batch.inputs import Format
 from compliance.batch.jobs import JobState, JobStateError
 from compliance.batch.queue import ChunkQueue, LeaseLostError, Tally
+from compliance.batch.worker import GC_THRESHOLDS
 from compliance.errors import NotFoundError
 
 from .conftest import CALLER, csv_bytes, submit
@@ -77,6 +79,30 @@ def test_identical_rows_are_screened_once_with_exactly_the_result_of_screening_a
         (again.verdict, again.top_entity_id, again.top_score, again.match_count)
     records = {r.account_id: r for r in batch_items(batches, job["id"])}
     assert records["a0"].matches == records["a4"].matches and records["a4"].input["account_id"] == "a4"
+
+
+def test_a_worker_runs_at_its_own_gc_thresholds_and_gives_the_process_back_its_own(batches):
+    """Python's defaults cost a batch worker a fifth of its time (see GC_THRESHOLDS); the
+    process (the CLI's, here the tests') has its thresholds back when the worker stops, even
+    by an exception."""
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    seen = []
+
+    def stopping():
+        seen.append(gc.get_threshold())
+        if len(seen) > 1:
+            raise KeyboardInterrupt
+        return False
+
+    try:
+        job = submit(batches, ACCOUNTS)
+        with pytest.raises(KeyboardInterrupt):
+            batches.worker().run(stopping, job["id"])
+        assert seen == [GC_THRESHOLDS, GC_THRESHOLDS] and GC_THRESHOLDS != (700, 10, 10)
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
 
 
 def test_bad_rows_get_their_line_and_reason_and_the_job_goes_on(batches):
