@@ -16,8 +16,8 @@ beside it, a pure-Python loop on 1 and 2 forked processes shows how this machine
 scale by themselves (two virtual cores on one physical core, or a busy host, scale below
 2x). If the warm-up shows a timed pass would exceed --pass-seconds, fewer queries are
 measured (a prefix of the shuffled set, so the mix holds), keeping the default run near 2-3
-minutes. Noise: each timed run's CPU time over wall
-time is printed; well below 1 means other processes took the CPU.
+minutes. Noise: each timed run's CPU time over wall time is printed; well below 1 means
+other processes took the CPU.
 
 Yardsticks in the same run: a plain rapidfuzz Jaro-Winkler brute-force scan (extractOne over
 every latinized list name), and nomenklatura logic-v2, which runs in a subprocess with the
@@ -317,8 +317,8 @@ def _share_worker(engine: Engine, queries: Sequence[Query], taken: Any, barrier,
 
 def throughput(engine: Engine, probes: Sequence[Probe], workers: int) -> dict[str, Any]:
     """Names/s with `workers` forked processes taking blocks of the queries from one counter (a
-    faster core does more, as gunicorn's workers share requests and batch workers chunks); on
-    one process, each query's time in the order given."""
+    faster core does more, as gunicorn's workers share requests and batch workers chunks), with
+    each query's time in the order given."""
     ctx = multiprocessing.get_context("fork")
     barrier, taken = ctx.Barrier(workers), ctx.Value("q", 0)
     queries = [p.query for p in probes]
