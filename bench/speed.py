@@ -48,7 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -319,18 +319,8 @@ def throughput(engine: Engine, probes: Sequence[Probe], workers: int) -> dict[st
     """Names/s with `workers` forked processes taking blocks of the queries from one counter (a
     faster core does more, as gunicorn's workers share requests and batch workers chunks), with
     each query's time in the order given."""
-    ctx = multiprocessing.get_context("fork")
-    barrier, taken = ctx.Barrier(workers), ctx.Value("q", 0)
-    queries = [p.query for p in probes]
-    running = []
-    for _ in range(workers):
-        receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_share_worker, args=(engine, queries, taken, barrier, send))
-        proc.start()
-        running.append((proc, receive))
-    results = [receive.recv() for _, receive in running]
-    for proc, _ in running:
-        proc.join()
+    taken = multiprocessing.get_context("fork").Value("q", 0)
+    results = forked(_share_worker, workers, engine, [p.query for p in probes], taken)
     wall = max(end for _, end, _, _ in results) - min(start for start, _, _, _ in results)
     names = sum(p.names for p in probes)
     times: dict[int, int] = {}
@@ -342,6 +332,22 @@ def throughput(engine: Engine, probes: Sequence[Probe], workers: int) -> dict[st
             "cpu_share": [round(cpu / (end - start), 3) for start, end, cpu, _ in results],
             "queries_per_worker": [len(mine) for *_, mine in results],
             "times": [times[i] for i in range(len(probes))]}
+
+
+def forked(target: Callable[..., None], count: int, *args: Any) -> list[Any]:
+    """What each of `count` forked processes running target(*args, barrier, conn) sends on
+    conn, in order; they start together at the barrier."""
+    ctx = multiprocessing.get_context("fork")
+    barrier, running = ctx.Barrier(count), []
+    for _ in range(count):
+        receive, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=target, args=(*args, barrier, send))
+        proc.start()
+        running.append((proc, receive))
+    results = [receive.recv() for _, receive in running]
+    for proc, _ in running:
+        proc.join()
+    return results
 
 
 def _loop_worker(barrier, conn) -> None:
@@ -358,19 +364,7 @@ def machine_scaling(workers: int = 2) -> float:
     (1.0: as many loops per second on each core as on one alone): the yardstick for the
     engine's own scaling, run just before it (virtual cores that share a physical one, or a
     host under load, fall short of 1)."""
-    ctx = multiprocessing.get_context("fork")
-    rates = []
-    for count in (1, workers):
-        barrier, running = ctx.Barrier(count), []
-        for _ in range(count):
-            receive, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_loop_worker, args=(barrier, send))
-            proc.start()
-            running.append((proc, receive))
-        seconds = max(receive.recv() for _, receive in running)
-        for proc, _ in running:
-            proc.join()
-        rates.append(count / seconds)
+    rates = [count / max(forked(_loop_worker, count)) for count in (1, workers)]
     return rates[1] / rates[0] / workers
 
 
