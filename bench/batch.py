@@ -10,8 +10,10 @@ customer base; 20% listed given names with another listed person's surname (benc
 bench/data/hard_negatives). 60% carry a birth date and 70% a country.
 
 Each size runs the whole path: intake (copy + split), the job on --processes worker processes
-(forked after the engine is built, as `python -m compliance worker` does), and the results CSV
-download. A first in-process pass over --sample rows (its own job) splits the time into reading,
+(forked after the engine is built, as `python -m compliance worker` does; each retires after
+compliance.batch.worker.RETIRE_AFTER_ROWS rows and a fresh one is forked), and the results CSV
+download. Progress lines show the workers' resident memory now and the largest of those that
+have ended (the workers retire in step, so a line may fall between two generations). A first in-process pass over --sample rows (its own job) splits the time into reading,
 parsing + screening (and within it, the engine) and committing (results + audit records), and
 estimates how long each size will take before it starts, with the time the cyclic garbage
 collector took in that pass. --gc-thresholds sets the collector's thresholds while a worker
@@ -227,8 +229,10 @@ def end_to_end(service: BatchService, path: Path, processes: int, monitor: bool 
         if marks and current.rows_done >= marks[0] * total:
             while marks and current.rows_done >= marks[0] * total:
                 marks.pop(0)
+            ended = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(f"    {current.rows_done:>9,} rows  {time.perf_counter() - started:7.1f} s  "
-                  f"worker RSS {' '.join(f'{mb:.0f}' for mb in children_rss())} MB", flush=True)
+                  f"worker RSS {' '.join(f'{mb:.0f}' for mb in children_rss())} MB, "
+                  f"largest of the workers that ended {ended:.0f} MB", flush=True)
 
     work_started, cpu_before = time.perf_counter(), os.times()
     done = service.run_job(job["id"], processes, progress)

@@ -2,7 +2,8 @@
 pages are shared, as with gunicorn's preload), supervised, and stopped gracefully by SIGTERM.
 
 One process runs the work itself (a SIGKILL kills the only worker); several are children,
-restarted when they die, and sent SIGTERM when their parent dies (Linux PR_SET_PDEATHSIG).
+replaced when they end (a batch worker retires after some rows, see batch.worker) or die, and
+sent SIGTERM when their parent dies (Linux PR_SET_PDEATHSIG).
 """
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from typing import Any, NoReturn
 Stopping = Callable[[], bool]
 Work = Callable[[Stopping], None]  # runs until its argument returns True
 PR_SET_PDEATHSIG = 1
-# A child that dies sooner than this after its start is restarted only after this long.
+# A child that fails sooner than this after its start is restarted only after this long; one
+# that ends its work (exit code 0: a worker retiring, see batch.worker.RETIRE_AFTER_ROWS) is
+# replaced at once.
 RESTART_DELAY = 5.0
 log = logging.getLogger(__name__)
 
@@ -55,7 +58,7 @@ class StopFlag:
 
 
 def run(work: Work, processes: int, after_fork: Callable[[], None] = lambda: None,
-        watch: Stopping | None = None, poll_seconds: float = 0.5) -> None:
+        watch: Stopping | None = None, poll_seconds: float = 0.1) -> None:
     """Run `work` in `processes` processes until a stop signal, or until `watch()` returns True
     (called between chunks with one process, every `poll_seconds` with several)."""
     if processes < 1:
@@ -80,7 +83,9 @@ def _supervise(work: Work, processes: int, after_fork: Callable[[], None], stopp
                 if slot not in children.values() and time.monotonic() >= due[slot]:
                     children[_fork(work, after_fork, parent)] = slot
                     due[slot] = time.monotonic() + RESTART_DELAY
-            _reap(children)
+            for slot, code in _reap(children):
+                if code == 0:
+                    due[slot] = 0.0
             time.sleep(poll_seconds)
     finally:
         _stop_all(children)
@@ -111,13 +116,16 @@ def _child(work: Work, after_fork: Callable[[], None], parent: int) -> NoReturn:
         os._exit(code)
 
 
-def _reap(children: dict[int, int]) -> None:
+def _reap(children: dict[int, int]) -> list[tuple[int, int]]:
+    """Forget the children that have ended; their (slot, exit code)."""
+    ended = []
     for pid in list(children):
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            del children[pid]
             code = os.waitstatus_to_exitcode(status)
+            ended.append((children.pop(pid), code))
             log.log(logging.WARNING if code else logging.INFO, "batch worker %d exited with %d", pid, code)
+    return ended
 
 
 def _stop_all(children: dict[int, int], timeout: float = 60.0) -> None:

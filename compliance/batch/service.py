@@ -16,7 +16,7 @@ from compliance.batch.intake import BatchFiles
 from compliance.batch.jobs import Job, Jobs
 from compliance.batch.queue import ChunkQueue
 from compliance.batch.results import Results
-from compliance.batch.worker import Worker
+from compliance.batch.worker import RETIRE_AFTER_ROWS, Worker
 from compliance.config import Settings
 from compliance.errors import NotReadyError
 from compliance.monitoring import Monitor
@@ -98,25 +98,28 @@ class BatchService:
 
     def serve(self, processes: int) -> None:
         """Process every job's chunks in `processes` processes until SIGTERM/SIGINT."""
-        worker = self.worker()
-        pool.run(lambda stopping: worker.run(stopping), processes, after_fork=self.store.dispose)
+        pool.run(self._work(processes), processes, after_fork=self.store.dispose)
 
     def start_background(self, processes: int) -> pool.Background:
         """Workers beside the service, in a supervisor process (forked now: call after loading the lists)."""
-        worker = self.worker()
-        return pool.start_background(lambda stopping: worker.run(stopping), processes, self.store.dispose)
+        return pool.start_background(self._work(processes), processes, self.store.dispose)
+
+    def _work(self, processes: int, job_id: str | None = None, idle_seconds: float = 1.0) -> pool.Work:
+        """A worker's run for `pool`: with several processes (children the pool replaces when
+        they end), each retires after RETIRE_AFTER_ROWS rows; one process runs until stopped."""
+        worker, retire_after = self.worker(), RETIRE_AFTER_ROWS if processes > 1 else None
+        return lambda stopping: worker.run(stopping, job_id, idle_seconds, retire_after)
 
     def run_job(self, job_id: str, processes: int, progress: Callable[[Job], None] = lambda _: None) -> Job:
         """Work on one job until it ends (or a stop signal), reporting progress; the job as it is then."""
-        worker = self.worker()
+        work = self._work(processes, job_id, idle_seconds=0.2)
 
         def ended() -> bool:
             job = self.jobs.get(job_id)
             progress(job)
             return job.state.ended
 
-        pool.run(lambda stopping: worker.run(stopping, job_id, idle_seconds=0.2), processes,
-                 after_fork=self.store.dispose, watch=ended, poll_seconds=JOB_POLL_SECONDS)
+        pool.run(work, processes, after_fork=self.store.dispose, watch=ended, poll_seconds=JOB_POLL_SECONDS)
         return self.jobs.get(job_id)
 
     def document(self, job: Job) -> dict[str, Any]:

@@ -10,11 +10,15 @@ import pytest
 from sqlalchemy import func, select
 
 from compliance.audit import AuditFilter
+from compliance.batch import pool
+from compliance.batch import service as batch_service
 from compliance.batch.inputs import Format
 from compliance.batch.jobs import JobState, JobStateError
 from compliance.batch.queue import ChunkQueue, LeaseLostError, Tally
 from compliance.batch.worker import GC_THRESHOLDS
 from compliance.errors import NotFoundError
+from compliance.matching.engine import Engine
+from compliance.service import Screener
 
 from .conftest import CALLER, csv_bytes, submit
 
@@ -103,6 +107,65 @@ def test_a_worker_runs_at_its_own_gc_thresholds_and_gives_the_process_back_its_o
         assert gc.get_threshold() == (700, 10, 10)
     finally:
         gc.set_threshold(*before)
+
+
+def test_a_worker_retires_after_its_rows_between_chunks_and_the_next_one_finishes_the_job(batches):
+    """Three chunks (3 + 3 + 1 rows): a worker told to retire after 3 rows ends after its first
+    chunk, committed; another finishes the job; every row has exactly one result and one record."""
+    job = submit(batches, ACCOUNTS)
+    first = batches.worker()
+    first.run(lambda: False, job["id"], idle_seconds=0.01, retire_after=3)
+    assert (first.stats.chunks, first.stats.rows) == (1, 3)
+    assert batches.status(job["id"])["state"] == "running"
+    assert batches.status(job["id"])["rows"]["done"] == 3
+    second = batches.worker()
+    second.run(lambda: False, job["id"], idle_seconds=0.01)
+    assert (second.stats.chunks, second.stats.rows) == (2, 4)
+    assert batches.status(job["id"])["state"] == "done"
+    assert [r.line for r in results_of(batches, job["id"])] == list(range(2, 9))
+    assert sorted(r.detail["row"] for r in batch_items(batches, job["id"])) == list(range(2, 9))
+    assert batches.audit.verify().ok
+
+
+def test_a_worker_that_reloaded_lists_does_not_retire(batches, default_watchlists):
+    """Its replacement, forked from the process that built the first engine, would build the
+    new one again: it keeps going."""
+    job = submit(batches, ACCOUNTS)
+    worker = batches.worker()
+    screener = batches.screener
+    reloaded = Engine.build(default_watchlists.lists[0].entities[:20])  # any engine but the first
+    calls = []
+
+    def stopping():
+        if not calls:
+            worker.use(Screener(reloaded, screener.watchlists, screener.audit, screener.settings))
+        calls.append(1)
+        return False
+
+    worker.run(stopping, job["id"], idle_seconds=0.01, retire_after=1)
+    assert worker.stats.chunks == 3 and batches.status(job["id"])["state"] == "done"
+
+
+@pytest.mark.timeout(120, method="signal")  # a pool that waited RESTART_DELAY would hang here
+def test_a_pool_replaces_its_retiring_workers_until_the_job_is_done(batches, monkeypatch):
+    """Processes that retire after every chunk: the pool forks new ones at once (not after the
+    delay it gives failing ones), and the job ends with every row exactly once."""
+    forks = []
+    fork = pool._fork
+
+    def counted(*args):
+        forks.append(fork(*args))
+        return forks[-1]
+
+    monkeypatch.setattr(pool, "_fork", counted)
+    monkeypatch.setattr(batch_service, "RETIRE_AFTER_ROWS", 1)
+    monkeypatch.setattr(pool, "RESTART_DELAY", 600.0)  # a child that failed would stall the job
+    job = submit(batches, ACCOUNTS)
+    done = batches.run_job(job["id"], 2)
+    assert done.state is JobState.DONE and (done.rows_done, done.chunks_done) == (7, 3)
+    assert len(forks) >= 3  # two children at first, each ending after one chunk
+    assert [r.line for r in results_of(batches, job["id"])] == list(range(2, 9))
+    assert len(batch_items(batches, job["id"])) == 7 and batches.audit.verify().ok
 
 
 def test_bad_rows_get_their_line_and_reason_and_the_job_goes_on(batches):
