@@ -13,8 +13,9 @@ Each size runs the whole path: intake (copy + split), the job on --processes wor
 (forked after the engine is built, as `python -m compliance worker` does; each retires after
 compliance.batch.worker.RETIRE_AFTER_ROWS rows and a fresh one is forked), and the results CSV
 download. Progress lines show the workers' resident memory now and the largest of those that
-have ended (the workers retire in step, so a line may fall between two generations). A first in-process pass over --sample rows (its own job) splits the time into reading,
-parsing + screening (and within it, the engine) and committing (results + audit records), and
+have ended (the workers retire in step, so a line may fall between two generations). A first
+in-process pass over --sample rows (its own job) splits the time into reading, parsing +
+screening (and within it, the engine) and committing (results + audit records), and
 estimates how long each size will take before it starts, with the time the cyclic garbage
 collector took in that pass. --gc-thresholds sets the collector's thresholds while a worker
 runs: `--gc-thresholds 700,10,10` runs with Python's defaults instead of the workers' own

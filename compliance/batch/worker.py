@@ -60,11 +60,12 @@ GC_THRESHOLDS = (50_000, 20, 100)
 # process that built the engine, as gunicorn's max_requests and Celery's max_tasks_per_child
 # do. Why: a worker's live data stops growing early (its caches are bounded, and their entries
 # and items are level from 50,000 rows on), but its resident memory kept rising for millions
-# of rows as Python's and the C library's allocators fragmented. At 50,000 rows a worker of a
-# 100,000-row job on 2 processes never retires, and no worker of a longer job outgrows it:
-# `bench/batch.py --rows 1000000 --sample 2000` before and after, one after the other: the
-# largest worker 433 -> 414 MB (417 MB at 100,000 rows before), 4,414 -> 4,356 rows/s end to
-# end (2,631 -> 2,577 rows per CPU-second: the fresh workers' cold caches), verdicts
+# of rows as Python's and the C library's allocators fragmented. At 50,000 rows each worker
+# of a 100,000-row job on 2 processes does about all its rows before it would retire, and no
+# worker of a longer job grows beyond that: `bench/batch.py --rows 1000000 --sample 2000`
+# before and after, one after the other: the largest worker 433 -> 414 MB (417 MB at 100,000
+# rows before), 4,414 -> 4,356 rows/s end to end, 2,631 -> 2,577 rows per CPU-second (fresh
+# workers start with cold caches; one pair of runs cannot tell 2% from noise), verdicts
 # identical. A worker that has reloaded refreshed lists keeps going: its replacement, forked
 # from the process that built the first engine, would build the new one again.
 RETIRE_AFTER_ROWS = 50_000
