@@ -27,12 +27,15 @@ UNSEEN_WEIGHT = 1.0  # a token no list name has is as rare as it gets
 KEY_FREQUENCY_SHARE = 0.25  # how much of the key's frequency a token inherits
 
 # World-common given names and surnames: weight capped at COMMON_CAP even if the lists
-# rarely use them, so a shared common token alone never carries a match.
+# rarely use them, so a shared common token alone never carries a match. With them "din",
+# the second part of every name in al-Din (normalize.DIN_COMPOUNDS reads SALAHUDDIN as
+# "salah al din"): at its list weight (0.46) the given name "Salahudin" alone, split so,
+# matched "Salahuddin Ahmed" (0.92) where it was reviewed as one token (0.84); capped, 0.88.
 COMMON_CAP = 0.35
 COMMON_TOKENS = frozenset("""
 mohammad mohammed muhammad mohamed muhammed ahmad ahmed ali hassan hasan hussein husain hussain
 abdul abdel abd abdullah abdallah omar umar ibrahim ismail yusuf youssef mustafa mahmoud khalid
-hamid rahman karim aziz said saeed salem saleh khan shah singh kumar devi
+hamid rahman karim aziz said saeed salem saleh khan shah singh kumar devi din dine deen
 kim lee park choi jung kang cho yoon jang lim han wang li zhang liu chen yang huang zhao wu zhou
 xu sun ma zhu hu guo he lin nguyen tran le pham hoang phan vu dang bui do ho ngo
 john james robert michael william david richard joseph thomas charles mary patricia jennifer

@@ -156,6 +156,22 @@ def test_written_variants_of_one_name_match(engine, query, listed):
     assert result.verdict is Verdict.MATCH, result.explanation["summary"]
 
 
+@pytest.mark.parametrize(
+    "query, listed",
+    [
+        ("Hasan Jamaluddin", "ofac_sdn:20561"),  # JAMAL-AL-DIN, Hasan
+        ("Badreddine Mustafa", "ofac_sdn:13423"),  # BADR AL DIN, Mustafa
+        ("Imad Nureddin", "ofac_sdn:22054"),  # NUR-AL-DIN, Imad
+        ("Husam Eddine Jalal", "ofac_sdn:22018"),  # JALAL, Husam-al-Din
+        ("Saifudin AL-MASHHADANI", "ofac_sdn:7888"),  # AL-MASHHADANI, Saif-al-Din (one d: Malay spelling)
+    ],
+)
+def test_al_din_names_written_joined_meet_their_listing(engine, query, listed):
+    """Clear before the joined forms were read as "<x> al din" (8 of 12 such SDN names)."""
+    found = {m.entity.id: m for m in engine.screen(Query(names=(query,)))}
+    assert listed in found and found[listed].verdict is Verdict.MATCH
+
+
 def test_a_lone_given_name_alias_does_not_make_a_match(engine):
     """eu_fsf:3225 lists the alias "Salahudin" (one given name): an account holder of that given
     name and another surname may be reviewed, never matched on it."""
