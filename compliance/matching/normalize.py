@@ -132,11 +132,11 @@ URDU_ARTICLES = frozenset("ud ul ur ush ut uz".split())
 # Kamal Eddin, Jamal Uddin (the lists hold 300-odd such names, both ways). A token ending in
 # a vowel, "d" and din/dine/deen, or in "u" and din/dine/deen after three letters or more
 # (SALAHUDIN, SAIFUDIN, the Malay spelling), is read as its parts: what precedes, "al", and
-# the din. Without it "Salahuddin Ahmed" against "Salah al-Din AHMED" scored 0.14, and "Kamal
-# Eddin" against "Kamal Al-Din" 0.62. Not a single d after other vowels: the lists' tokens so
-# are mostly MUJAHIDIN / MUJAHIDEEN and Russian surnames (VOLODIN, BORODIN, POGODIN). Of the
-# lists' 63 distinct tokens with the doubled d, one is no such name: MUDSCHAHEDDIN (German
-# for mujahideen), read as "mudschah al din" on both sides alike.
+# the din. Without it "Salahuddin Ahmed" against "Salah al-Din AHMED" scored 0.14, and
+# "Kamal Eddin TUMA" against "TU'MA, Kamal Al-Din" 0.62. Not a single d after other vowels:
+# the lists' tokens so are mostly MUJAHIDIN / MUJAHIDEEN and Russian surnames (VOLODIN,
+# BORODIN, POGODIN). Of the lists' 63 distinct tokens with the doubled d, one is no such
+# name: MUDSCHAHEDDIN (German for mujahideen), read as "mudschah al din" on both sides alike.
 DIN_COMPOUNDS = (re.compile(r"([a-z]*)[aeiou]d(din|dine|deen)"), re.compile(r"([a-z]{3,})u(din|dine|deen)"))
 # The Persian and Urdu ezafe is written -e- or -i- (JAISH-E-MOHAMMED, JAISH-I-MOHAMMED,
 # TEHRIK-E-TALIBAN).

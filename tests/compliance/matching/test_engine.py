@@ -167,7 +167,7 @@ def test_written_variants_of_one_name_match(engine, query, listed):
     ],
 )
 def test_al_din_names_written_joined_meet_their_listing(engine, query, listed):
-    """Clear before the joined forms were read as "<x> al din" (8 of 12 such SDN names)."""
+    """None of these was a match before engine 1.8.0 read the joined forms as "<x> al din"."""
     found = {m.entity.id: m for m in engine.screen(Query(names=(query,)))}
     assert listed in found and found[listed].verdict is Verdict.MATCH
 
