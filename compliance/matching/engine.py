@@ -64,7 +64,8 @@ from watchlists.model import Entity, EntityType, Name
 # 1.8.0: names in "al-Din" written joined (SALAHUDDIN, Badreddine, Kamal Eddin) are read as
 # "<x> al din", as they are listed apart: of 12 SDN persons listed as "X al-Din", the joined
 # spelling found 1 as a match, 2 for review and 8 not at all; now 12 matches. "din" weighs
-# as a common name (weights.COMMON_TOKENS). make bench-calibrate: SDN 2021 aliases 50.8 ->
+# as a common name (weights.COMMON_TOKENS); the explanation says which query tokens were
+# read so ("compounds_split"). make bench-calibrate: SDN 2021 aliases 50.8 ->
 # 51.0 at review and 40.1 -> 40.2 at match, every other set and every false alert unchanged
 # (review: screened 20/2000, hard pairs 32/1800; match: 1/2000, 5/1800).
 ENGINE_VERSION = "1.8.0"

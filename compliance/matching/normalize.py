@@ -169,6 +169,7 @@ class NameForm:
     latin: str = ""  # the latinized text before titles were removed
     handle: bool = False
     abbreviations: tuple[str, ...] = ()  # abbreviations expanded, as written
+    compounds: tuple[str, ...] = ()  # tokens read as their parts (DIN_COMPOUNDS), as written
     scholarly: bool = False  # Cyrillic read as translit.CY_SCHOLARLY (a query's second form)
 
     def to_dict(self) -> dict:
@@ -183,6 +184,8 @@ class NameForm:
             out["legal_forms"] = list(self.legal_forms)
         if self.abbreviations:
             out["abbreviations_expanded"] = {a: ABBREVIATIONS[a] for a in self.abbreviations}
+        if self.compounds:
+            out["compounds_split"] = {c: " ".join(_din_compounds([c])[0]) for c in self.compounds}
         if self.handle:
             out["handle"] = True
         return out
@@ -196,10 +199,11 @@ def make_name_form(text: str, scholarly: bool = False) -> NameForm:
     tokens, abbreviations = [_ocr_digits(t) for t in latin.split() if t != CONJUNCTION] or [CONJUNCTION], []
     if script is None:  # abbreviations are written in Latin; "muhd" from موحد is Movahed
         tokens, abbreviations = _expanded(tokens)
-    tokens, forms = _canonical_legal_forms(_articles(_din_compounds(tokens)))
+    tokens, compounds = _din_compounds(tokens)
+    tokens, forms = _canonical_legal_forms(_articles(tokens))
     tokens, titles = _strip_titles(tokens, vowelless=script == "Arabic")
     return NameForm(text, tuple(tokens), tuple(titles), tuple(forms), script, latin,
-                    abbreviations=tuple(abbreviations), scholarly=scholarly)
+                    abbreviations=tuple(abbreviations), scholarly=scholarly, compounds=tuple(compounds))
 
 
 # Query names whose forms are kept. The engine keeps its list names' forms itself (and makes
@@ -263,16 +267,17 @@ def _expanded(tokens: list[str]) -> tuple[list[str], list[str]]:
     return ([ABBREVIATIONS.get(t, t) for t in tokens], found) if found else (tokens, [])
 
 
-def _din_compounds(tokens: list[str]) -> list[str]:
-    """"Salahuddin" as "salah al din", "Eddine" as "al dine" (DIN_COMPOUNDS)."""
-    out = []
+def _din_compounds(tokens: list[str]) -> tuple[list[str], list[str]]:
+    """"Salahuddin" as "salah al din", "Eddine" as "al dine" (DIN_COMPOUNDS); and the tokens so read."""
+    out, split = [], []
     for token in tokens:
         found = next(filter(None, (pattern.fullmatch(token) for pattern in DIN_COMPOUNDS)), None)
         if found is None:
             out.append(token)
-        else:
-            out += [found[1], "al", found[2]] if found[1] else ["al", found[2]]
-    return out
+            continue
+        out += [found[1], "al", found[2]] if found[1] else ["al", found[2]]
+        split.append(token)
+    return out, split
 
 
 def _articles(tokens: list[str]) -> list[str]:

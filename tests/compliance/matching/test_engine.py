@@ -170,6 +170,7 @@ def test_al_din_names_written_joined_meet_their_listing(engine, query, listed):
     """None of these was a match before engine 1.8.0 read the joined forms as "<x> al din"."""
     found = {m.entity.id: m for m in engine.screen(Query(names=(query,)))}
     assert listed in found and found[listed].verdict is Verdict.MATCH
+    assert "Read as written apart: " in found[listed].comparison.explanation["summary"]
 
 
 def test_a_lone_given_name_alias_does_not_make_a_match(engine):

@@ -107,6 +107,12 @@ def test_al_din_compounds_are_read_as_their_parts(text, tokens):
     assert name_form(text).tokens == tokens
 
 
+def test_al_din_compounds_split_are_recorded():
+    assert name_form("Kamal Eddin SALAHUDDIN").to_dict()["compounds_split"] == {
+        "eddin": "al din", "salahuddin": "salah al din"}
+    assert "compounds_split" not in name_form("Salah al-Din").to_dict()
+
+
 @pytest.mark.parametrize(
     "a, b",
     [("JAISH-E-MOHAMMED", "JAISH-I-MOHAMMED"), ("H & H METALFORM", "H AND H METALFORM"),
