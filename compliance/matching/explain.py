@@ -53,7 +53,7 @@ def summary(entity: Entity, query: NameForm | None, name: Name | None, ns: NameS
             parts.append(f"The query was transliterated from {query.script}{reading} as '{query.latin}'.")
         if query.titles:
             parts.append(f"Titles set aside: {', '.join(query.titles)}.")
-        split = query.to_dict().get("compounds_split", {})
+        split = query.compounds_split()
         if split:
             parts.append("Read as written apart: " + ", ".join(f"{c} as '{p}'" for c, p in split.items()) + ".")
         aligned = ", ".join(f"{p.query}~{p.candidate} ({p.similarity:.2f})" for p in ns.pairs)

@@ -172,6 +172,10 @@ class NameForm:
     compounds: tuple[str, ...] = ()  # tokens read as their parts (DIN_COMPOUNDS), as written
     scholarly: bool = False  # Cyrillic read as translit.CY_SCHOLARLY (a query's second form)
 
+    def compounds_split(self) -> dict[str, str]:
+        """Each token read as its parts (DIN_COMPOUNDS), as written -> the parts."""
+        return {c: " ".join(_din_compounds([c])[0]) for c in self.compounds}
+
     def to_dict(self) -> dict:
         out: dict = {"text": self.original, "tokens": list(self.tokens)}
         if self.script:
@@ -185,7 +189,7 @@ class NameForm:
         if self.abbreviations:
             out["abbreviations_expanded"] = {a: ABBREVIATIONS[a] for a in self.abbreviations}
         if self.compounds:
-            out["compounds_split"] = {c: " ".join(_din_compounds([c])[0]) for c in self.compounds}
+            out["compounds_split"] = self.compounds_split()
         if self.handle:
             out["handle"] = True
         return out
